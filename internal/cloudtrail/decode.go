@@ -31,7 +31,9 @@ type DecodeError struct {
 	Err     error
 }
 
-func (e *DecodeError) Error() string { return "decode event " + e.EventID + ": " + e.Field + ": " + e.Err.Error() }
+func (e *DecodeError) Error() string {
+	return "decode event " + e.EventID + ": " + e.Field + ": " + e.Err.Error()
+}
 func (e *DecodeError) Unwrap() error { return e.Err }
 
 // Sentinels for errors.Is.
