@@ -1,0 +1,71 @@
+package awsconfig
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+)
+
+// Defaults of RetryOptions.
+const (
+	DefaultMaxAttempts = 6
+	DefaultMaxBackoff  = 3 * time.Second
+)
+
+// RetryOptions tunes the adaptive retryer. The zero value gives the
+// production settings.
+type RetryOptions struct {
+	// MaxAttempts per operation, the first one included
+	// (default DefaultMaxAttempts).
+	MaxAttempts int
+	// MaxBackoff caps the delay between attempts (default DefaultMaxBackoff).
+	MaxBackoff time.Duration
+	// NoClientRateLimit keeps the adaptive retryer's throttle handling and
+	// retries but disables its client-side token bucket, which otherwise
+	// sleeps up to 1/0.5 s per attempt after a throttle on a fresh client.
+	// Tests use it; production leaves it false.
+	NoClientRateLimit bool
+}
+
+// NewRetryer returns a constructor for the SDK's adaptive retryer configured
+// by o, suitable for aws.Config.Retryer or config.WithRetryer.
+func NewRetryer(o RetryOptions) func() aws.Retryer {
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = DefaultMaxBackoff
+	}
+	return func() aws.Retryer {
+		return retry.NewAdaptiveMode(func(ao *retry.AdaptiveModeOptions) {
+			if o.NoClientRateLimit {
+				ao.RequestCost = 0
+			}
+			ao.StandardOptions = append(ao.StandardOptions, func(so *retry.StandardOptions) {
+				so.MaxAttempts = o.MaxAttempts
+				so.MaxBackoff = o.MaxBackoff
+			})
+		})
+	}
+}
+
+// Load returns the default SDK configuration with sgwarden's retryer and an
+// AWS_CA_BUNDLE-safe HTTP client. Extra options are applied last.
+func Load(ctx context.Context, ro RetryOptions, opts ...func(*config.LoadOptions) error) (aws.Config, error) {
+	base := []func(*config.LoadOptions) error{
+		// A BuildableClient, not a bare *http.Client: the SDK can only
+		// install a custom CA bundle into a client it knows how to rebuild.
+		config.WithHTTPClient(awshttp.NewBuildableClient()),
+		config.WithRetryer(NewRetryer(ro)),
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, append(base, opts...)...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return cfg, nil
+}
