@@ -54,6 +54,12 @@ type Event struct {
 	GroupID         string
 	GroupName       string
 	GroupUnresolved bool
+	// VPCID is the VPC of a group made by CreateSecurityGroup.
+	VPCID string
+	// DirectionUnknown is true for ModifySecurityGroupRules: its request does
+	// not say whether a rule is ingress or egress, so Rules carry Ingress and
+	// the current state (DescribeSecurityGroupRules) must confirm it.
+	DirectionUnknown bool
 	// Rules added, modified or revoked. RuleID is set when the event gives
 	// it (securityGroupRuleSet, ModifySecurityGroupRules). Group attributes
 	// beyond ID/name are unknown (GroupKnown false).
