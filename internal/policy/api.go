@@ -1,9 +1,14 @@
 package policy
 
 // This file fixes the exported API that the rest of sgwarden codes against.
-// Bodies marked "stub" are replaced by the real engine.
 
-import "errors"
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+)
 
 // Mode is the whole policy's mode.
 type Mode string
@@ -56,25 +61,105 @@ type Violation struct {
 	// PrefixListUnresolved is true when the peer is a prefix list whose
 	// entries were unknown, so the match is only possible, not certain.
 	PrefixListUnresolved bool
+	// GroupInfoNeeded is true when the check selects groups by tag (or
+	// non-default groups) and the rule's group attributes were unknown
+	// (Rule.GroupKnown false): the match is only possible. Describe the
+	// group, set the attributes and evaluate again before acting. Group-tag
+	// exemptions likewise apply only once the group is known.
+	GroupInfoNeeded bool
+
+	desc string // the check's description, for Reason
 }
 
 // Reason is a one-line human explanation, e.g.
 // "tcp/22 open to 0.0.0.0/0 (remote admin port from the world)".
-func (v Violation) Reason() string { return "stub" }
+// It is built on demand, so evaluation does not pay for it.
+func (v Violation) Reason() string {
+	var b strings.Builder
+	b.WriteString(v.Rule.ProtoPorts())
+	if v.Rule.Direction == Egress {
+		b.WriteString(" egress to ")
+	} else {
+		b.WriteString(" open to ")
+	}
+	b.WriteString(v.Rule.Peer.String())
+	if v.Rule.SelfReference() {
+		b.WriteString(" (itself)")
+	}
+	if v.PrefixListUnresolved {
+		b.WriteString(" (entries unknown)")
+	}
+	desc := v.desc
+	if desc == "" {
+		desc = v.CheckID
+	}
+	b.WriteString(" (")
+	b.WriteString(desc)
+	b.WriteString(")")
+	if v.Decision == DecisionExempt && v.Exemption != "" {
+		b.WriteString(" [exempt: ")
+		b.WriteString(v.Exemption)
+		b.WriteString("]")
+	}
+	return b.String()
+}
 
 // Engine is a compiled policy: safe for concurrent use, built once at cold
 // start, evaluated per rule.
-type Engine struct{ mode Mode }
+type Engine struct {
+	mode Mode
+	p    *compiled
+}
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// ErrInvalidPolicy is what every *LoadError wraps, for errors.Is.
+var ErrInvalidPolicy = errors.New("invalid policy")
+
+var defaultSpec = sync.OnceValue(func() *policySpec {
+	l := &loader{name: "default.yaml"}
+	spec := l.parse(defaultYAML)
+	if len(l.issues) > 0 {
+		panic(fmt.Sprintf("embedded default policy is invalid: %v", (&LoadError{Name: "default.yaml", Issues: l.issues}).Error()))
+	}
+	return spec
+})
+
+var defaultEngine = sync.OnceValue(func() *Engine {
+	e, err := Load(defaultYAML, "default.yaml")
+	if err != nil {
+		panic("embedded default policy is invalid: " + err.Error())
+	}
+	return e
+})
 
 // Load parses and compiles a YAML policy. name is used in error messages.
 // All problems are reported at once as a *LoadError.
-func Load(data []byte, name string) (*Engine, error) { return nil, errors.New("stub") }
+func Load(data []byte, name string) (*Engine, error) {
+	l := &loader{name: name}
+	spec := l.parse(data)
+	if spec == nil {
+		return nil, l.err()
+	}
+	// Compile even when parsing found problems, so that every problem
+	// (missing fields, conflicting settings, unknown check references) is
+	// reported at once.
+	if spec.base {
+		spec = mergeBase(defaultSpec(), spec)
+	}
+	cp := l.compile(spec)
+	if len(l.issues) > 0 {
+		return nil, l.err()
+	}
+	return &Engine{mode: cp.mode, p: cp}, nil
+}
 
 // Default returns the engine for the embedded default policy.
-func Default() *Engine { return &Engine{mode: ModeEnforce} }
+func Default() *Engine { return defaultEngine() }
 
 // DefaultYAML returns the embedded default policy file.
-func DefaultYAML() []byte { return nil }
+func DefaultYAML() []byte { return append([]byte(nil), defaultYAML...) }
 
 // Mode returns the policy's mode.
 func (e *Engine) Mode() Mode { return e.mode }
@@ -86,10 +171,41 @@ func (e *Engine) WithMode(m Mode) *Engine { c := *e; c.mode = m; return &c }
 // Evaluate appends to dst the violations of one rule, in a deterministic
 // order, and returns the extended slice. A compliant rule appends nothing and
 // allocates nothing.
-func (e *Engine) Evaluate(r *Rule, ec EvalContext, dst []Violation) []Violation { return dst }
+func (e *Engine) Evaluate(r *Rule, ec EvalContext, dst []Violation) []Violation {
+	if e == nil || e.p == nil || r == nil {
+		return dst
+	}
+	return e.p.evaluate(r, &ec, e.mode, dst)
+}
 
 // EvaluateAll evaluates every rule, in order.
-func (e *Engine) EvaluateAll(rules []Rule, ec EvalContext) []Violation { return nil }
+func (e *Engine) EvaluateAll(rules []Rule, ec EvalContext) []Violation {
+	var out []Violation
+	for i := range rules {
+		out = e.Evaluate(&rules[i], ec, out)
+	}
+	return out
+}
+
+// CheckInfo describes one check of a compiled policy.
+type CheckInfo struct {
+	ID          string
+	Description string
+	Severity    Severity
+	Action      Action
+}
+
+// Checks lists the policy's enabled checks in evaluation order.
+func (e *Engine) Checks() []CheckInfo {
+	if e == nil || e.p == nil {
+		return nil
+	}
+	out := make([]CheckInfo, len(e.p.checks))
+	for i, c := range e.p.checks {
+		out[i] = CheckInfo{ID: c.id, Description: c.desc, Severity: c.severity, Action: c.action}
+	}
+	return out
+}
 
 // Issue is one problem found while loading a policy file.
 type Issue struct {
@@ -99,13 +215,39 @@ type Issue struct {
 	Message string
 }
 
+// String formats the issue as "line:col: field: message".
+func (i Issue) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d:%d: ", i.Line, i.Column)
+	if i.Field != "" {
+		b.WriteString(i.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(i.Message)
+	return b.String()
+}
+
 // LoadError lists every problem of a policy file.
 type LoadError struct {
 	Name   string
 	Issues []Issue
 }
 
-func (e *LoadError) Error() string { return "stub" }
+// Error lists every issue, one per line, as "name:line:col: field: message".
+func (e *LoadError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "policy %s: %d problem(s)", e.Name, len(e.Issues))
+	for _, is := range e.Issues {
+		b.WriteString("\n")
+		b.WriteString(e.Name)
+		b.WriteString(":")
+		b.WriteString(is.String())
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrInvalidPolicy.
+func (e *LoadError) Unwrap() error { return ErrInvalidPolicy }
 
 // OpenPort is one part of an ENI's effective exposure: a protocol and port
 // range reachable from a peer class, with the rules that grant it.
@@ -136,4 +278,6 @@ type Exposure struct {
 // ExposureOf computes the exposure of eni, given the rules of its groups
 // keyed by group ID. It is pure and never mixes one rule's ports with
 // another rule's peer (seed rule 2).
-func ExposureOf(eni ENI, rulesByGroup map[string][]Rule) Exposure { return Exposure{ENI: eni} }
+func ExposureOf(eni ENI, rulesByGroup map[string][]Rule) Exposure {
+	return exposureOf(eni, rulesByGroup)
+}

@@ -1,0 +1,101 @@
+package policy
+
+import "slices"
+
+// Peer classes of an OpenPort.
+const (
+	FromWorld  = "world"
+	FromPublic = "public"
+)
+
+type exposureSeg struct {
+	proto  Protocol
+	lo, hi int32
+	world  bool
+	grant  Grant
+}
+
+// exposureOf is ExposureOf. Each ingress rule contributes its own
+// (protocol, ports) for its own peer class; segments of one protocol and
+// class that overlap are merged and keep every granting rule. Prefix lists
+// count by their resolved entries; unresolved ones are left out, as no
+// reachable address is known.
+func exposureOf(eni ENI, rulesByGroup map[string][]Rule) Exposure {
+	out := Exposure{ENI: eni}
+	var buf [16]exposureSeg
+	segs := buf[:0]
+	for gi, gid := range eni.GroupIDs {
+		if slices.Contains(eni.GroupIDs[:gi], gid) {
+			continue
+		}
+		rules := rulesByGroup[gid]
+		for i := range rules {
+			r := &rules[i]
+			if r.Direction != Ingress {
+				continue
+			}
+			if r.Peer.Kind == PeerPrefixList && !r.Peer.PrefixListResolved {
+				continue
+			}
+			var facts peerFacts
+			f := facts.get(&r.Peer)
+			if !f.public {
+				continue
+			}
+			s := exposureSeg{proto: r.Protocol, lo: -1, hi: -1, world: f.world}
+			switch {
+			case r.Protocol.HasPorts():
+				s.lo, s.hi = normalizePorts(r.FromPort, r.ToPort)
+			case r.Protocol == ProtoICMP || r.Protocol == ProtoICMPv6:
+				s.lo, s.hi = r.FromPort, r.ToPort
+				if s.lo < 0 {
+					s.lo, s.hi = -1, -1
+				}
+			}
+			groupID := r.GroupID
+			if groupID == "" {
+				groupID = gid
+			}
+			s.grant = Grant{GroupID: groupID, RuleID: r.RuleID, Peer: r.Peer.String()}
+			segs = append(segs, s)
+		}
+	}
+	if len(segs) == 0 {
+		return out
+	}
+	slices.SortFunc(segs, func(a, b exposureSeg) int {
+		switch {
+		case a.proto != b.proto:
+			return int(a.proto) - int(b.proto)
+		case a.world != b.world:
+			if a.world {
+				return -1
+			}
+			return 1
+		case a.lo != b.lo:
+			return int(a.lo - b.lo)
+		}
+		return int(a.hi - b.hi)
+	})
+	for _, s := range segs {
+		if n := len(out.Open); n > 0 {
+			cur := &out.Open[n-1]
+			sameClass := cur.Protocol == s.proto && (cur.From == FromWorld) == s.world
+			if sameClass && s.proto.HasPorts() && s.lo <= cur.ToPort {
+				cur.ToPort = max(cur.ToPort, s.hi)
+				cur.Grants = append(cur.Grants, s.grant)
+				continue
+			}
+			if sameClass && !s.proto.HasPorts() && s.lo == cur.FromPort && s.hi == cur.ToPort {
+				cur.Grants = append(cur.Grants, s.grant)
+				continue
+			}
+		}
+		from := FromPublic
+		if s.world {
+			from = FromWorld
+		}
+		out.Open = append(out.Open, OpenPort{Protocol: s.proto, FromPort: s.lo, ToPort: s.hi, From: from, Grants: []Grant{s.grant}})
+	}
+	return out
+}
