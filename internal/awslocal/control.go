@@ -1,0 +1,109 @@
+package awslocal
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// controlPrefix is the path of the HTTP control API:
+//
+//	GET    /_awslocal/health        {"account":..., "region":...}
+//	GET    /_awslocal/calls         recorded calls (?operation=X filters)
+//	DELETE /_awslocal/calls         forget them
+//	GET    /_awslocal/faults        active faults
+//	POST   /_awslocal/faults        add a fault: {"service","operation","kind","count","latency":"250ms"}
+//	DELETE /_awslocal/faults        clear faults
+//	GET    /_awslocal/sns/messages  published messages
+//	DELETE /_awslocal/sns/messages  forget them
+//	POST   /_awslocal/seed          seed a fixture (YAML or JSON body)
+const controlPrefix = "/_awslocal/"
+
+// faultRequest is Fault with a human latency ("250ms").
+type faultRequest struct {
+	Service   string    `json:"service"`
+	Operation string    `json:"operation"`
+	Kind      FaultKind `json:"kind"`
+	Count     int       `json:"count"`
+	Latency   string    `json:"latency"`
+}
+
+func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path[len(controlPrefix):]
+	switch {
+	case path == "health" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, map[string]string{"account": s.account, "region": s.defaultRegion})
+	case path == "calls" && r.Method == http.MethodGet:
+		calls := s.Calls()
+		if op := r.URL.Query().Get("operation"); op != "" {
+			kept := calls[:0]
+			for _, c := range calls {
+				if c.Operation == op {
+					kept = append(kept, c)
+				}
+			}
+			calls = kept
+		}
+		writeJSON(w, http.StatusOK, calls)
+	case path == "calls" && r.Method == http.MethodDelete:
+		s.ResetCalls()
+		w.WriteHeader(http.StatusNoContent)
+	case path == "faults" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, s.Faults())
+	case path == "faults" && r.Method == http.MethodPost:
+		var fr faultRequest
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&fr); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "decode fault: " + err.Error()})
+			return
+		}
+		f := Fault{Service: fr.Service, Operation: fr.Operation, Kind: fr.Kind, Count: fr.Count}
+		if fr.Latency != "" {
+			d, err := time.ParseDuration(fr.Latency)
+			if err != nil {
+				writeJSON(w, http.StatusBadRequest, map[string]string{"error": fmt.Sprintf("latency: %v", err)})
+				return
+			}
+			f.Latency = d
+		}
+		if err := s.InjectFault(f); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusCreated, f)
+	case path == "faults" && r.Method == http.MethodDelete:
+		s.ClearFaults()
+		w.WriteHeader(http.StatusNoContent)
+	case path == "sns/messages" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, s.SNSMessages())
+	case path == "sns/messages" && r.Method == http.MethodDelete:
+		s.ResetSNSMessages()
+		w.WriteHeader(http.StatusNoContent)
+	case path == "seed" && r.Method == http.MethodPost:
+		data, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		f, err := ParseFixture(data)
+		if err == nil {
+			err = s.Seed(f)
+		}
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": r.Method + " " + r.URL.Path + " is not a control endpoint"})
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
