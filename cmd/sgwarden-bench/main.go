@@ -1,0 +1,135 @@
+// Command sgwarden-bench is `make bench`: it measures sgwarden's headline
+// figures, each side by side with a baseline taken in the same run, prints
+// them as a Markdown table and writes that table into docs/benchmarks.md
+// between the generated-block markers.
+//
+// It exits non-zero only when a measurement could not be taken; a missed
+// target is shown in the table and in the closing note, never as a failure.
+//
+// Usage:
+//
+//	go run ./cmd/sgwarden-bench [-quick] [-docs docs/benchmarks.md] [-only 1,3]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sgwarden/sgwarden/internal/bench"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// options are the command-line settings.
+type options struct {
+	quick bool
+	docs  string // "" = do not write the docs
+	only  map[string]bool
+	keep  bool
+}
+
+// sizes are the iteration counts of one run; -quick shrinks them for
+// development on the shared machine.
+type sizes struct {
+	coldStarts     int // per binary
+	warmInvokes    int
+	benchCount     int
+	benchTime      string
+	auditGroups    int
+	auditRules     int
+	auditENIs      int
+	auditBaselines int
+}
+
+var (
+	fullSizes  = sizes{coldStarts: 25, warmInvokes: 500, benchCount: 6, benchTime: "200ms", auditGroups: 10_000, auditRules: 100_000, auditENIs: 20_000, auditBaselines: 1}
+	quickSizes = sizes{coldStarts: 5, warmInvokes: 40, benchCount: 6, benchTime: "20ms", auditGroups: 1_000, auditRules: 10_000, auditENIs: 2_000, auditBaselines: 1}
+)
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sgwarden-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	quick := fs.Bool("quick", false, "small iteration counts and a 1/10 audit account, for development; does not write the docs unless -docs is given")
+	docs := fs.String("docs", "docs/benchmarks.md", "Markdown file whose generated block receives the table (relative to the module root; empty: do not write)")
+	only := fs.String("only", "", "comma-separated row groups to run (1-7); the others are skipped and left out of the docs")
+	keep := fs.Bool("keep", false, "keep the work directory (binaries, RIE logs) for inspection")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	docsSet := false
+	fs.Visit(func(f *flag.Flag) { docsSet = docsSet || f.Name == "docs" })
+	opts := options{quick: *quick, docs: *docs, keep: *keep}
+	if opts.quick && !docsSet {
+		opts.docs = ""
+	}
+	if *only != "" {
+		opts.only = map[string]bool{}
+		for _, g := range strings.Split(*only, ",") {
+			opts.only[strings.TrimSpace(g)] = true
+		}
+		if !docsSet {
+			opts.docs = ""
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	h, err := newHarness(opts, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "sgwarden-bench: %v\n", err)
+		return 1
+	}
+	defer h.close()
+
+	rep := h.runAll(ctx)
+	out := rep.markdown()
+	fmt.Fprint(stdout, out)
+
+	if opts.docs != "" {
+		path := opts.docs
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(h.root, path)
+		}
+		if err := writeDocs(path, out); err != nil {
+			fmt.Fprintf(stderr, "sgwarden-bench: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "sgwarden-bench: wrote %s\n", path)
+	}
+	if n := rep.unmeasured(); n > 0 {
+		fmt.Fprintf(stderr, "sgwarden-bench: %d figure(s) could not be measured\n", n)
+		return 1
+	}
+	return 0
+}
+
+// writeDocs replaces the generated block of the Markdown file at path.
+func writeDocs(path, generated string) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	doc, err := bench.ReplaceGenerated(string(old), generated)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", path, err)
+	}
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// since formats the time elapsed since t for progress lines.
+func since(t time.Time) string { return time.Since(t).Round(10 * time.Millisecond).String() }

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/sgwarden/sgwarden/internal/bench"
+)
+
+// Rows 3 and 4 come from one `go test -bench` run of internal/bench/perf,
+// where each figure's benchmark and its baseline run side by side, plus the
+// owning packages' own benchmarks of the same figures (shown in the details
+// as a cross-check, not in the table), summarized with benchstat.
+const (
+	perfPkg   = "./internal/bench/perf"
+	benchExpr = "^Benchmark(PolicyEvaluate|PolicyBaseline|DecodeEvaluate|DecodeBaselineJSONMap|Evaluate.*)$"
+)
+
+// crossCheckPkgs are the owning packages whose benchmarks benchExpr also
+// selects when they exist.
+var crossCheckPkgs = []string{"./internal/policy", "./internal/cloudtrail"}
+
+// goBenchResult is the parsed benchstat summary of the run.
+type goBenchResult struct {
+	stats   benchStats
+	text    string // benchstat's own table
+	command string
+	eventsN int
+}
+
+type goBenchOnce struct {
+	once sync.Once
+	res  *goBenchResult
+	err  error
+}
+
+func (h *harness) goBench(ctx context.Context) (*goBenchResult, error) {
+	h.gobench.once.Do(func() { h.gobench.res, h.gobench.err = h.runGoBench(ctx) })
+	return h.gobench.res, h.gobench.err
+}
+
+func (h *harness) runGoBench(ctx context.Context) (*goBenchResult, error) {
+	pkgs := []string{perfPkg}
+	for _, p := range crossCheckPkgs {
+		if hasBenchmarks(filepath.Join(h.root, p)) {
+			pkgs = append(pkgs, p)
+		}
+	}
+	args := []string{"test", "-run", "^$", "-bench", benchExpr, "-benchmem",
+		"-count", strconv.Itoa(h.sizes.benchCount), "-benchtime", h.sizes.benchTime}
+	args = append(args, pkgs...)
+	raw := filepath.Join(h.work, "gobench.txt")
+	cmd := h.goCommand(ctx, args...)
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	h.logf("go %s", strings.Join(args, " "))
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("go test -bench: %w: %s", err, firstLines(out.String()+stderr.String(), 4))
+	}
+	if err := os.WriteFile(raw, out.Bytes(), 0o644); err != nil {
+		return nil, fmt.Errorf("save benchmark output: %w", err)
+	}
+	csvCmd := h.goCommand(ctx, "tool", "benchstat", "-format", "csv", raw)
+	var csvOut, csvErr bytes.Buffer
+	csvCmd.Stdout, csvCmd.Stderr = &csvOut, &csvErr
+	if err := csvCmd.Run(); err != nil {
+		return nil, fmt.Errorf("benchstat: %w: %s", err, firstLines(csvErr.String(), 3))
+	}
+	stats, err := parseBenchstatCSV(&csvOut)
+	if err != nil {
+		return nil, err
+	}
+	textCmd := h.goCommand(ctx, "tool", "benchstat", raw)
+	text, err := textCmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("benchstat: %w", err)
+	}
+	events, _ := filepath.Glob(filepath.Join(h.root, "events", "*.json"))
+	sub, _ := filepath.Glob(filepath.Join(h.root, "events", "*", "*.json"))
+	return &goBenchResult{
+		stats:   stats,
+		text:    string(text),
+		command: "go " + strings.Join(args, " ") + " && go tool benchstat",
+		eventsN: len(events) + len(sub),
+	}, nil
+}
+
+// hasBenchmarks reports whether a package directory declares benchmarks.
+func hasBenchmarks(dir string) bool {
+	files, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err == nil && bytes.Contains(data, []byte("func Benchmark")) {
+			return true
+		}
+	}
+	return false
+}
+
+// benchStat is one benchmark's summary in one unit: benchstat's median and
+// its confidence interval text.
+type benchStat struct {
+	median float64
+	ci     string
+}
+
+// benchStats maps unit ("sec/op", "allocs/op", "B/op") to benchmark name
+// (without the -GOMAXPROCS suffix) to its summary. A name that appears in
+// several packages keeps its first summary.
+type benchStats map[string]map[string]benchStat
+
+var procsSuffix = regexp.MustCompile(`-\d+$`)
+
+// parseBenchstatCSV reads `benchstat -format csv` output of one input file.
+// The output is a series of blocks: a ",file," line, a ",unit,CI" line,
+// then "name,value,ci" lines ending with "geomean". Header lines from the
+// benchmark run (goos:, pkg: ...) may precede the blocks.
+func parseBenchstatCSV(r io.Reader) (benchStats, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	stats := benchStats{}
+	unit := ""
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("parse benchstat CSV: %w", err)
+		}
+		switch {
+		case len(rec) < 2:
+			continue
+		case rec[0] == "" && len(rec) >= 3 && rec[2] == "CI":
+			unit = rec[1]
+		case rec[0] == "" || rec[0] == "geomean" || unit == "":
+			continue
+		default:
+			v, err := strconv.ParseFloat(rec[1], 64)
+			if err != nil {
+				continue // a summary benchstat could not compute
+			}
+			name := procsSuffix.ReplaceAllString(rec[0], "")
+			if stats[unit] == nil {
+				stats[unit] = map[string]benchStat{}
+			}
+			if _, dup := stats[unit][name]; !dup {
+				ci := ""
+				if len(rec) >= 3 {
+					ci = rec[2]
+				}
+				stats[unit][name] = benchStat{median: v, ci: ci}
+			}
+		}
+	}
+	if len(stats) == 0 {
+		return nil, errors.New("benchstat printed no summary")
+	}
+	return stats, nil
+}
+
+// get returns the median of name in unit.
+func (s benchStats) get(unit, name string) (float64, error) {
+	st, ok := s[unit][name]
+	if !ok {
+		return 0, fmt.Errorf("benchmark %s (%s) did not run", name, unit)
+	}
+	return st.median, nil
+}
+
+func (h *harness) policyGroup(ctx context.Context) groupResult {
+	rows := []bench.Row{
+		{ID: "3a", Name: "Policy evaluation, default policy: time per rule (mixed rule set)",
+			Value: bench.Ns(0).PerUnit("rule"), BaselineName: "loop touching each rule", Target: bench.AtMostAbs(200)},
+		{ID: "3b", Name: "Policy evaluation: allocations per rule",
+			Value: bench.N(0).PerUnit("rule"), BaselineName: "same loop", Target: bench.AtMostAbs(0)},
+	}
+	res, err := h.goBench(ctx)
+	if err != nil {
+		return fail(rows, err)
+	}
+	ev, err1 := res.stats.get("sec/op", "PolicyEvaluate")
+	base, err2 := res.stats.get("sec/op", "PolicyBaseline")
+	if err := errors.Join(err1, err2); err != nil {
+		return fail(rows, err)
+	}
+	rows[0].Value.V, rows[0].Baseline = ev*1e9, bench.Ns(base*1e9).PerUnit("rule")
+	allocs, err1 := res.stats.get("allocs/op", "PolicyEvaluate")
+	baseAllocs, err2 := res.stats.get("allocs/op", "PolicyBaseline")
+	if err := errors.Join(err1, err2); err != nil {
+		rows[1].Err = err
+	} else {
+		rows[1].Value.V, rows[1].Baseline = allocs, bench.N(baseAllocs).PerUnit("rule")
+	}
+	detail := "**Rows 3 and 4 detail.** `" + res.command + "` (medians of " + strconv.Itoa(h.sizes.benchCount) +
+		" runs; the ± column is benchstat's 95% confidence interval). Benchmarks of internal/policy and " +
+		"internal/cloudtrail selected by the same pattern are listed too, as a cross-check.\n\n```\n" +
+		strings.TrimSpace(res.text) + "\n```"
+	return groupResult{rows: rows, details: []string{detail}}
+}
+
+func (h *harness) decodeGroup(ctx context.Context) groupResult {
+	rows := []bench.Row{
+		{ID: "4a", Name: "Decode + evaluate per event, over all of events/", Value: bench.Ns(0).PerUnit("event"),
+			BaselineName: "encoding/json into map[string]any", Target: bench.AtMostAbs(20e3)},
+		{ID: "4b", Name: "Decode + evaluate: allocations per event", Value: bench.N(0).PerUnit("event"),
+			BaselineName: "encoding/json into map[string]any"},
+	}
+	res, err := h.goBench(ctx)
+	if err != nil {
+		return fail(rows, err)
+	}
+	if res.eventsN == 0 {
+		return fail(rows, fmt.Errorf("events/ holds no JSON file: %w", errNotLanded))
+	}
+	rows[0].Name += fmt.Sprintf(" (%d files)", res.eventsN)
+	ev, err1 := res.stats.get("sec/op", "DecodeEvaluate")
+	base, err2 := res.stats.get("sec/op", "DecodeBaselineJSONMap")
+	if err := errors.Join(err1, err2); err != nil {
+		return fail(rows, err)
+	}
+	rows[0].Value.V, rows[0].Baseline = ev*1e9, bench.Ns(base*1e9).PerUnit("event")
+	allocs, err1 := res.stats.get("allocs/op", "DecodeEvaluate")
+	baseAllocs, err2 := res.stats.get("allocs/op", "DecodeBaselineJSONMap")
+	if err := errors.Join(err1, err2); err != nil {
+		rows[1].Err = err
+	} else {
+		rows[1].Value.V, rows[1].Baseline = allocs, bench.N(baseAllocs).PerUnit("event")
+	}
+	return groupResult{rows: rows}
+}

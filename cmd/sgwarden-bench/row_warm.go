@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/sgwarden/sgwarden/internal/bench"
+)
+
+// warmSample is one timed warm invoke.
+type warmSample struct {
+	total  time.Duration // harness POST to response read
+	server time.Duration // inside the emulated account's handler
+	calls  int64         // AWS requests the invoke made
+}
+
+func (h *harness) warmGroup(ctx context.Context) groupResult {
+	n := h.sizes.warmInvokes
+	name := func(s string) string {
+		return fmt.Sprintf("Warm invoke, violating event end to end: %s (%d invokes)", s, n)
+	}
+	rows := []bench.Row{
+		{ID: "2a", Name: name("p50"), Value: bench.Ns(0), BaselineName: "hello-world p50"},
+		{ID: "2b", Name: name("p99"), Value: bench.Ns(0), BaselineName: "hello-world p99"},
+		{ID: "2c", Name: "Handler's own share (total − time inside the emulated account): p50", Value: bench.Ns(0), BaselineName: "hello-world p50"},
+		{ID: "2d", Name: "Handler's own share: p99", Value: bench.Ns(0), BaselineName: "hello-world p99", Target: bench.BelowAbs(1e6)},
+		{ID: "2e", Name: "AWS calls per violating event (max over the invokes; issue 5)", Value: bench.N(0), BaselineName: "hello-world", Target: bench.AtMostAbs(4)},
+	}
+	rie, err := h.buildRIE(ctx)
+	if err != nil {
+		return fail(rows, err)
+	}
+	hello, err := h.buildLambda(ctx, pkgHello, hostTarget)
+	if err != nil {
+		return fail(rows, err)
+	}
+	remediate, err := h.buildLambda(ctx, pkgRemediate, hostTarget)
+	if err != nil {
+		return fail(rows, err)
+	}
+	acct, sc, err := h.smallAccount(ctx)
+	if err != nil {
+		return fail(rows, err)
+	}
+	env := acct.functionEnv(sc.topicARN)
+	rem, err := startRIE(ctx, rie, remediate, env)
+	if err != nil {
+		return fail(rows, err)
+	}
+	defer rem.stop()
+	hel, err := startRIE(ctx, rie, hello, env)
+	if err != nil {
+		return fail(rows, err)
+	}
+	defer hel.stop()
+
+	// violating returns a fresh violation and its event, outside any timing.
+	violating := func(i int) ([]byte, error) {
+		ruleID, err := sc.openSSH(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return authorizeEvent(ingressChange{
+			EventID: benchEventID("warm", i), Account: sc.account, Region: benchRegion, GroupID: sc.groupID,
+			RuleID: ruleID, Protocol: "tcp", FromPort: 22, ToPort: 22, CIDR: "0.0.0.0/0", Time: time.Now(),
+		})
+	}
+	invokeRemediate := func(i int) (warmSample, error) {
+		payload, err := violating(i)
+		if err != nil {
+			return warmSample{}, err
+		}
+		before := acct.totals()
+		_, d, err := rem.invoke(ctx, payload)
+		after := acct.totals()
+		if err != nil {
+			return warmSample{}, fmt.Errorf("remediate invoke %d: %w", i, err)
+		}
+		return warmSample{total: d, server: after.time - before.time, calls: after.requests - before.requests}, nil
+	}
+
+	// hello-world gets an event of the same shape and size; nothing is
+	// opened for it, since nothing would revert it.
+	helloPayload, err := authorizeEvent(ingressChange{
+		EventID: benchEventID("hello", 0), Account: sc.account, Region: benchRegion, GroupID: sc.groupID,
+		RuleID: "sgr-0123456789abcdef0", Protocol: "tcp", FromPort: 22, ToPort: 22, CIDR: "0.0.0.0/0", Time: time.Now(),
+	})
+	if err != nil {
+		return fail(rows, err)
+	}
+	// Untimed: the cold invoke of each, then a few warm ones.
+	const warmups = 5
+	for i := range warmups {
+		if _, err := invokeRemediate(-1 - i); err != nil {
+			return fail(rows, fmt.Errorf("warm-up: %w", err))
+		}
+		if _, _, err := hel.invoke(ctx, helloPayload); err != nil {
+			return fail(rows, fmt.Errorf("hello warm-up: %w", err))
+		}
+	}
+	if err := sc.expectNoIngress(ctx, "after the warm-up"); err != nil {
+		return fail(rows, err)
+	}
+
+	var rs []warmSample
+	var hs []time.Duration
+	for i := range n {
+		s, err := invokeRemediate(i)
+		if err != nil {
+			return fail(rows, err)
+		}
+		rs = append(rs, s)
+		_, d, err := hel.invoke(ctx, helloPayload)
+		if err != nil {
+			return fail(rows, fmt.Errorf("hello invoke %d: %w", i, err))
+		}
+		hs = append(hs, d)
+	}
+	if err := sc.expectNoIngress(ctx, fmt.Sprintf("after %d invokes", n)); err != nil {
+		return fail(rows, err)
+	}
+
+	// Peak RSS after the warm invokes (row 6).
+	if pid, err := rem.bootstrapPID(); err == nil {
+		h.measured.remediateRSS, _ = peakRSS(pid)
+	}
+	if pid, err := hel.bootstrapPID(); err == nil {
+		h.measured.helloRSS, _ = peakRSS(pid)
+	}
+
+	totals, own, server := make([]float64, n), make([]float64, n), make([]float64, n)
+	var maxCalls, sumCalls int64
+	for i, s := range rs {
+		totals[i] = float64(s.total)
+		server[i] = float64(s.server)
+		own[i] = float64(s.total - s.server)
+		maxCalls = max(maxCalls, s.calls)
+		sumCalls += s.calls
+	}
+	hf := bench.Durations(hs)
+	hp50, hp99 := bench.Median(hf), bench.Percentile(hf, 99)
+	h.measured.remediateWarmP50 = time.Duration(bench.Median(totals))
+	h.measured.helloWarmP50 = time.Duration(hp50)
+
+	rows[0].Value, rows[0].Baseline = bench.Ns(bench.Median(totals)), bench.Ns(hp50)
+	rows[1].Value, rows[1].Baseline = bench.Ns(bench.Percentile(totals, 99)), bench.Ns(hp99)
+	rows[2].Value, rows[2].Baseline = bench.Ns(bench.Median(own)), bench.Ns(hp50)
+	rows[3].Value, rows[3].Baseline = bench.Ns(bench.Percentile(own, 99)), bench.Ns(hp99)
+	rows[4].Value, rows[4].Baseline = bench.N(float64(maxCalls)), bench.N(0)
+
+	detail := fmt.Sprintf("**Row 2 detail.** %d violating events (tcp/22 from 0.0.0.0/0, rule ID in the event), "+
+		"each preceded by an untimed AuthorizeSecurityGroupIngress that reopens the rule; remediate and hello-world "+
+		"invokes interleaved on two RIEs. Time inside the emulated account: p50 %s, p99 %s. "+
+		"AWS calls: %.2f per event on average, %d at most. Own share net of the RIE round trip "+
+		"(own share minus hello-world's p50): p50 %s, p99 %s.",
+		n, dur(bench.Median(server)), dur(bench.Percentile(server, 99)),
+		float64(sumCalls)/float64(n), maxCalls,
+		dur(bench.Median(own)-hp50), dur(bench.Percentile(own, 99)-hp50))
+	return groupResult{rows: rows, details: []string{detail}}
+}

@@ -1,0 +1,484 @@
+package audit
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/smithy-go"
+
+	"github.com/sgwarden/sgwarden/internal/policy"
+)
+
+// Operation names, as they appear in RegionReport.Calls and Unscanned.
+const (
+	OpDescribeSecurityGroups      = "DescribeSecurityGroups"
+	OpDescribeSecurityGroupRules  = "DescribeSecurityGroupRules"
+	OpDescribeNetworkInterfaces   = "DescribeNetworkInterfaces"
+	OpDescribeManagedPrefixLists  = "DescribeManagedPrefixLists"
+	OpGetManagedPrefixListEntries = "GetManagedPrefixListEntries"
+	opClient                      = "NewClient"
+)
+
+// Page sizes: the maximum each operation accepts, to make the fewest calls.
+const (
+	pageSize           = 1000 // DescribeSecurityGroups, DescribeSecurityGroupRules, DescribeNetworkInterfaces
+	prefixListPageSize = 100  // DescribeManagedPrefixLists, GetManagedPrefixListEntries
+)
+
+// regionResult is what one region contributes to the report. The rules
+// themselves are not kept once evaluated.
+type regionResult struct {
+	report    RegionReport
+	account   string
+	unscanned []Unscanned
+	errs      []*RegionError
+	findings  []Finding
+	exposures []ExposureReport
+
+	// revertRules are the distinct rules whose decision is revert, in the
+	// order found; only the first limit+1 keep their violations, which is
+	// enough to know whether the bound is exceeded.
+	revertRules map[string]int
+	reverts     []revertCandidate
+	revertCount int
+}
+
+type revertCandidate struct {
+	groupID string
+	ruleID  string
+	vs      []policy.Violation
+}
+
+// scanner holds the state of one region's scan.
+type scanner struct {
+	a      *Auditor
+	region string
+	client EC2API
+	res    *regionResult
+	ec     policy.EvalContext
+	evalD  time.Duration
+
+	groups    map[string]*group
+	exposable map[string][]policy.Rule // ingress rules that may open public space, by group
+	deferred  []policy.Rule            // prefix-list rules, evaluated once lists are resolved
+	worstRule map[string]policy.Severity
+	attached  map[string]*Attached // groups with findings -> their interfaces
+}
+
+func (a *Auditor) scanRegion(ctx context.Context, region string) *regionResult {
+	res := &regionResult{
+		report: RegionReport{
+			Region: region, Status: RegionScanned,
+			Calls:                    map[string]int{},
+			NetworkInterfacesByOwner: map[string]int{},
+		},
+		revertRules: map[string]int{},
+	}
+	start := a.now()
+	s := &scanner{
+		a: a, region: region, res: res,
+		ec:        policy.EvalContext{Now: start},
+		groups:    map[string]*group{},
+		exposable: map[string][]policy.Rule{},
+		worstRule: map[string]policy.Severity{},
+		attached:  map[string]*Attached{},
+	}
+	defer func() {
+		res.report.Timings = Timings{
+			ScanMillis:     a.now().Sub(start).Milliseconds(),
+			EvaluateMillis: s.evalD.Milliseconds(),
+		}
+		stage := "done"
+		if res.report.Status == RegionFailed {
+			stage = "failed"
+		}
+		s.progress(stage, res.report.Rules)
+	}()
+
+	client, err := a.clients(region)
+	if err != nil {
+		s.fail(opClient, "", err)
+		return res
+	}
+	s.client = client
+	if !s.listGroups(ctx) || !s.listRules(ctx) {
+		return res
+	}
+	s.resolvePrefixLists(ctx)
+	s.listNetworkInterfaces(ctx)
+	s.finish()
+	return res
+}
+
+func (s *scanner) progress(stage string, n int) {
+	if s.a.progress != nil {
+		s.a.progress(Progress{Region: s.region, Stage: stage, Items: n})
+	}
+}
+
+// fail records that op (on resource, if any) could not be scanned. A failure
+// of a listing without which nothing can be evaluated fails the region.
+func (s *scanner) fail(op, resource string, err error) {
+	s.res.unscanned = append(s.res.unscanned, Unscanned{Region: s.region, Operation: op, Resource: resource, Error: err.Error()})
+	s.res.errs = append(s.res.errs, &RegionError{Region: s.region, Operation: op, Resource: resource, Err: err})
+	switch {
+	case resource == "" && (op == opClient || op == OpDescribeSecurityGroups || op == OpDescribeSecurityGroupRules):
+		s.res.report.Status = RegionFailed
+		// Nothing of this region is reported when its rules are unknown.
+		s.res.findings, s.res.reverts, s.res.revertCount = nil, nil, 0
+	default:
+		if s.res.report.Status == RegionScanned {
+			s.res.report.Status = RegionPartial
+		}
+	}
+}
+
+func (s *scanner) timeEval(f func()) {
+	t := s.a.now()
+	f()
+	s.evalD += s.a.now().Sub(t)
+}
+
+func (s *scanner) listGroups(ctx context.Context) bool {
+	p := ec2.NewDescribeSecurityGroupsPaginator(s.client, &ec2.DescribeSecurityGroupsInput{MaxResults: aws.Int32(pageSize)})
+	for p.HasMorePages() {
+		s.res.report.Calls[OpDescribeSecurityGroups]++
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			s.fail(OpDescribeSecurityGroups, "", err)
+			return false
+		}
+		for i := range out.SecurityGroups {
+			g := newGroup(&out.SecurityGroups[i])
+			s.groups[g.id] = g
+			if s.res.account == "" {
+				s.res.account = g.owner
+			}
+		}
+		s.res.report.SecurityGroups = len(s.groups)
+		s.progress("groups", len(s.groups))
+	}
+	return true
+}
+
+func (s *scanner) listRules(ctx context.Context) bool {
+	p := ec2.NewDescribeSecurityGroupRulesPaginator(s.client, &ec2.DescribeSecurityGroupRulesInput{MaxResults: aws.Int32(pageSize)})
+	page := make([]policy.Rule, 0, pageSize)
+	for p.HasMorePages() {
+		s.res.report.Calls[OpDescribeSecurityGroupRules]++
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			s.fail(OpDescribeSecurityGroupRules, "", err)
+			return false
+		}
+		page = page[:0]
+		for i := range out.SecurityGroupRules {
+			sr := &out.SecurityGroupRules[i]
+			r, err := convertRule(sr, s.groups[deref(sr.GroupId)])
+			if err != nil {
+				s.fail(OpDescribeSecurityGroupRules, deref(sr.SecurityGroupRuleId), err)
+				continue
+			}
+			s.res.report.Rules++
+			if r.Peer.Kind == policy.PeerPrefixList {
+				s.deferred = append(s.deferred, r)
+				continue
+			}
+			page = append(page, r)
+		}
+		s.evaluate(page)
+		s.progress("rules", s.res.report.Rules)
+	}
+	return true
+}
+
+// evaluate evaluates rules and keeps what the report and exposures need.
+func (s *scanner) evaluate(rules []policy.Rule) {
+	var vs []policy.Violation
+	s.timeEval(func() { vs = s.a.engine.EvaluateAll(rules, s.ec) })
+	for i := range vs {
+		s.addViolation(&vs[i])
+	}
+	for i := range rules {
+		if r := &rules[i]; r.Direction == policy.Ingress && mayBePublic(r.Peer) {
+			s.exposable[r.GroupID] = append(s.exposable[r.GroupID], *r)
+		}
+	}
+}
+
+func (s *scanner) addViolation(v *policy.Violation) {
+	s.res.findings = append(s.res.findings, findingFromViolation(s.region, v))
+	if _, ok := s.attached[v.Rule.GroupID]; !ok {
+		s.attached[v.Rule.GroupID] = &Attached{Sample: []string{}, Instances: []string{}}
+	}
+	if v.Decision == policy.DecisionExempt {
+		return
+	}
+	key := ruleKey(&v.Rule)
+	if w, ok := s.worstRule[key]; !ok || worse(v.Severity, w) {
+		s.worstRule[key] = v.Severity
+	}
+	if v.Decision != policy.DecisionRevert {
+		return
+	}
+	if idx, ok := s.res.revertRules[key]; ok {
+		if idx >= 0 {
+			s.res.reverts[idx].vs = append(s.res.reverts[idx].vs, *v)
+		}
+		return
+	}
+	s.res.revertCount++
+	if len(s.res.reverts) > s.a.maxReverts {
+		s.res.revertRules[key] = -1 // bound already exceeded: count only
+		return
+	}
+	s.res.revertRules[key] = len(s.res.reverts)
+	s.res.reverts = append(s.res.reverts, revertCandidate{groupID: v.Rule.GroupID, ruleID: v.Rule.RuleID, vs: []policy.Violation{*v}})
+}
+
+// ruleKey identifies a rule within a region; rules from a dump may lack an ID.
+func ruleKey(r *policy.Rule) string {
+	if r.RuleID != "" {
+		return r.RuleID
+	}
+	peer, _ := peerString(r.Peer)
+	return fmt.Sprintf("%s|%d|%d|%d|%d|%s", r.GroupID, r.Direction, r.Protocol, r.FromPort, r.ToPort, peer)
+}
+
+// nonPublic are ranges holding no globally routable address. A rule whose
+// peer lies inside one of them cannot contribute to public exposure, so it
+// need not be kept for ExposureOf. The list is deliberately short: keeping a
+// rule too many only costs memory.
+var nonPublic = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+	netip.MustParsePrefix("127.0.0.0/8"),
+	netip.MustParsePrefix("169.254.0.0/16"),
+	netip.MustParsePrefix("fc00::/7"),
+	netip.MustParsePrefix("fe80::/10"),
+	netip.MustParsePrefix("::1/128"),
+}
+
+func mayBePublic(p policy.Peer) bool {
+	switch p.Kind {
+	case policy.PeerPrefixList:
+		return true
+	case policy.PeerIPv4, policy.PeerIPv6:
+		for _, np := range nonPublic {
+			if np.Bits() <= p.CIDR.Bits() && np.Contains(p.CIDR.Addr()) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+type prefixList struct {
+	entries  []netip.Prefix
+	resolved bool
+}
+
+// resolvePrefixLists reads the entries of the lists that rules reference,
+// then evaluates those rules.
+func (s *scanner) resolvePrefixLists(ctx context.Context) {
+	if len(s.deferred) == 0 {
+		return
+	}
+	lists := map[string]*prefixList{}
+	var ids []string
+	for i := range s.deferred {
+		id := s.deferred[i].Peer.PrefixListID
+		if _, ok := lists[id]; !ok {
+			lists[id] = &prefixList{}
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	s.res.report.PrefixLists = len(ids)
+
+	existing := s.describePrefixLists(ctx, ids)
+	for _, id := range existing {
+		pl := lists[id]
+		p := ec2.NewGetManagedPrefixListEntriesPaginator(s.client, &ec2.GetManagedPrefixListEntriesInput{
+			PrefixListId: aws.String(id), MaxResults: aws.Int32(prefixListPageSize),
+		})
+		ok := true
+		for p.HasMorePages() {
+			s.res.report.Calls[OpGetManagedPrefixListEntries]++
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				s.fail(OpGetManagedPrefixListEntries, id, err)
+				ok = false
+				break
+			}
+			for _, e := range out.Entries {
+				cidr, err := netip.ParsePrefix(deref(e.Cidr))
+				if err != nil {
+					s.fail(OpGetManagedPrefixListEntries, id, fmt.Errorf("entry %q: %w", deref(e.Cidr), err))
+					ok = false
+					continue
+				}
+				pl.entries = append(pl.entries, cidr.Masked())
+			}
+		}
+		pl.resolved = ok
+		if ok {
+			s.res.report.PrefixListsResolved++
+		}
+		s.progress("prefix-lists", s.res.report.PrefixListsResolved)
+	}
+	for i := range s.deferred {
+		r := &s.deferred[i]
+		if pl := lists[r.Peer.PrefixListID]; pl.resolved {
+			r.Peer.PrefixListEntries, r.Peer.PrefixListResolved = pl.entries, true
+		}
+	}
+	s.evaluate(s.deferred)
+	s.deferred = nil
+}
+
+// describePrefixLists returns the IDs among ids that exist. A list that is
+// gone (or not shared with the account) is reported and stays unresolved.
+func (s *scanner) describePrefixLists(ctx context.Context, ids []string) []string {
+	var found []string
+	for start := 0; start < len(ids); start += prefixListPageSize {
+		batch := ids[start:min(start+prefixListPageSize, len(ids))]
+		got, err := s.describePrefixListBatch(ctx, batch)
+		if err != nil && isNotFound(err) && len(batch) > 1 {
+			// One missing list fails the whole batch: ask one by one.
+			for _, id := range batch {
+				one, err := s.describePrefixListBatch(ctx, []string{id})
+				if err != nil {
+					s.fail(OpDescribeManagedPrefixLists, id, err)
+					continue
+				}
+				found = append(found, one...)
+			}
+			continue
+		}
+		if err != nil {
+			for _, id := range batch {
+				s.fail(OpDescribeManagedPrefixLists, id, err)
+			}
+			continue
+		}
+		found = append(found, got...)
+	}
+	return found
+}
+
+func (s *scanner) describePrefixListBatch(ctx context.Context, ids []string) ([]string, error) {
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	p := ec2.NewDescribeManagedPrefixListsPaginator(s.client, &ec2.DescribeManagedPrefixListsInput{
+		PrefixListIds: ids, MaxResults: aws.Int32(prefixListPageSize),
+	})
+	var found []string
+	for p.HasMorePages() {
+		s.res.report.Calls[OpDescribeManagedPrefixLists]++
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, pl := range out.PrefixLists {
+			if id := deref(pl.PrefixListId); want[id] {
+				found = append(found, id)
+				delete(want, id)
+			}
+		}
+	}
+	for _, id := range ids {
+		if want[id] {
+			s.fail(OpDescribeManagedPrefixLists, id, errors.New("prefix list not found"))
+		}
+	}
+	return found, nil
+}
+
+func isNotFound(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		code := ae.ErrorCode()
+		return len(code) > 9 && code[len(code)-9:] == ".NotFound"
+	}
+	return false
+}
+
+// listNetworkInterfaces computes each interface's exposure page by page, so
+// that interfaces without exposure are never kept.
+func (s *scanner) listNetworkInterfaces(ctx context.Context) {
+	for _, rs := range s.exposable {
+		slices.SortStableFunc(rs, func(a, b policy.Rule) int { return cmp.Compare(a.RuleID, b.RuleID) })
+	}
+	p := ec2.NewDescribeNetworkInterfacesPaginator(s.client, &ec2.DescribeNetworkInterfacesInput{
+		MaxResults: aws.Int32(pageSize), IncludeManagedResources: aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		s.res.report.Calls[OpDescribeNetworkInterfaces]++
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			s.fail(OpDescribeNetworkInterfaces, "", err)
+			return
+		}
+		for i := range out.NetworkInterfaces {
+			eni := convertENI(&out.NetworkInterfaces[i], s.groups)
+			s.res.report.NetworkInterfaces++
+			s.res.report.NetworkInterfacesByOwner[eni.OwnerType]++
+			for _, gid := range eni.GroupIDs {
+				if at, ok := s.attached[gid]; ok {
+					at.Count++
+					if len(at.Sample) < sampleSize {
+						at.Sample = append(at.Sample, eni.ID)
+					}
+					if eni.InstanceID != "" && len(at.Instances) < sampleSize && !slices.Contains(at.Instances, eni.InstanceID) {
+						at.Instances = append(at.Instances, eni.InstanceID)
+					}
+				}
+			}
+			var exp policy.Exposure
+			s.timeEval(func() { exp = policy.ExposureOf(eni, s.exposable) })
+			if len(exp.Open) > 0 {
+				s.res.exposures = append(s.res.exposures, s.exposureReport(&exp))
+			}
+		}
+		s.progress("network-interfaces", s.res.report.NetworkInterfaces)
+	}
+}
+
+func (s *scanner) exposureReport(exp *policy.Exposure) ExposureReport {
+	er := ExposureReport{Region: s.region, NetworkInterface: eniRef(&exp.ENI), Open: make([]OpenPortRef, 0, len(exp.Open))}
+	for _, o := range exp.Open {
+		op := OpenPortRef{Protocol: ProtocolName(o.Protocol), FromPort: o.FromPort, ToPort: o.ToPort, From: o.From, Grants: make([]GrantRef, 0, len(o.Grants))}
+		for _, g := range o.Grants {
+			op.Grants = append(op.Grants, GrantRef{GroupID: g.GroupID, RuleID: g.RuleID, Peer: g.Peer})
+			if w, ok := s.worstRule[g.RuleID]; ok && worse(w, er.WorstSeverity) {
+				er.WorstSeverity = w
+			}
+		}
+		er.Open = append(er.Open, op)
+	}
+	return er
+}
+
+// finish attaches interface counts to the findings.
+func (s *scanner) finish() {
+	for i := range s.res.findings {
+		f := &s.res.findings[i]
+		if at, ok := s.attached[f.Group.ID]; ok {
+			f.NetworkInterfaces = *at
+		} else {
+			f.NetworkInterfaces = Attached{Sample: []string{}, Instances: []string{}}
+		}
+	}
+}

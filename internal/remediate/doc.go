@@ -1,0 +1,39 @@
+// Package remediate is sgwarden's event path: it turns one CloudTrail event
+// into at most one precise revert and one SNS alert (DESIGN.md sections 5
+// and 6).
+//
+// A Remediator is built once at cold start (New) and handles one event per
+// call (Handle):
+//
+//   - failed calls, sgwarden's own changes (Config.RoleARN), Revoke* and
+//     CreateSecurityGroup are ignored with no AWS call;
+//   - added or modified rules are judged from the event first, so a
+//     compliant change costs no AWS call; a candidate violation is confirmed
+//     against the current state (DescribeSecurityGroups for the group's name,
+//     VPC and tags, concurrently with DescribeSecurityGroupRules for the
+//     rules and their tags), judged again, and only the rule IDs whose
+//     decision is revert are revoked, one call per direction; the ENIs
+//     carrying the group are listed concurrently with the revoke; the alert
+//     is published last;
+//   - prefix-list changes that add a public entry are judged through every
+//     rule referencing the list, and the offending entries are removed
+//     (Config.PrefixListAction revert) or only reported;
+//   - the exemption tag granted or removed is reported with its author;
+//   - groups attached to interfaces are judged by effective exposure.
+//
+// Not-found answers count as already reverted, so a redelivered event
+// revokes nothing twice and its alert says "already gone". Throttling and
+// 5xx are retried by the SDK (see internal/awsconfig); any other failure
+// publishes a "failed" alert (best effort) and returns an error, so that
+// Lambda's retry and on-failure destination keep the event.
+//
+// The audit reuses the revert path through Reverter:
+//
+//	rv := &remediate.Reverter{EC2: ec2Client, Logger: logger}
+//	outcomes, err := rv.RevertRules(ctx, groupID, violations)
+//
+// RevertRules revokes, by rule ID, the rules of one group whose violation
+// decision is revert, and reports each as revoked, already-gone or failed.
+// RuleFromEC2, SetGroup and ENIFromEC2 convert EC2 API shapes to the
+// policy model.
+package remediate

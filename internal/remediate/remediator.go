@@ -1,0 +1,326 @@
+package remediate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/sgwarden/sgwarden/internal/cloudtrail"
+	"github.com/sgwarden/sgwarden/internal/notify"
+	"github.com/sgwarden/sgwarden/internal/policy"
+)
+
+// ExemptTagKey is the tag that grants an exemption on a group or a rule.
+const ExemptTagKey = "sgwarden:exempt"
+
+// Config is everything a Remediator needs; it is read once at cold start.
+type Config struct {
+	// Engine is the compiled policy (required).
+	Engine *policy.Engine
+	// EC2 and SNS are the AWS clients (required).
+	EC2 EC2API
+	SNS Publisher
+	// TopicARN receives the alerts (required).
+	TopicARN string
+	// RoleARN is sgwarden's own IAM role: events made by it (its own
+	// reverts) are ignored. Either the role ARN or an assumed-role ARN.
+	RoleARN string
+	// PrefixListAction is policy.ActionAlert (default) or
+	// policy.ActionRevert (remove offending public entries).
+	PrefixListAction policy.Action
+	// Mode, when set, overrides the policy's mode.
+	Mode policy.Mode
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Logger receives slog records (default: slog.Default()).
+	Logger *slog.Logger
+	// Metrics receives one CloudWatch EMF line per invocation (nil: none).
+	Metrics io.Writer
+	// FunctionName is the EMF "Function" dimension (default "remediate").
+	FunctionName string
+}
+
+// Remediator handles one CloudTrail event per call. It is safe for
+// concurrent use.
+type Remediator struct {
+	cfg    Config
+	engine *policy.Engine
+	own    ownRole
+	log    *slog.Logger
+}
+
+// New validates cfg and returns a Remediator. Errors name the bad setting.
+func New(cfg Config) (*Remediator, error) {
+	var errs []error
+	if cfg.Engine == nil {
+		errs = append(errs, errors.New("policy engine is required"))
+	}
+	if cfg.EC2 == nil {
+		errs = append(errs, errors.New("EC2 client is required"))
+	}
+	if cfg.SNS == nil {
+		errs = append(errs, errors.New("SNS client is required"))
+	}
+	if cfg.TopicARN == "" {
+		errs = append(errs, errors.New("alert topic ARN is required"))
+	} else if !strings.HasPrefix(cfg.TopicARN, "arn:") || !strings.Contains(cfg.TopicARN, ":sns:") {
+		errs = append(errs, fmt.Errorf("alert topic ARN %q is not an SNS topic ARN", cfg.TopicARN))
+	}
+	switch cfg.Mode {
+	case "", policy.ModeEnforce, policy.ModeDryRun:
+	default:
+		errs = append(errs, fmt.Errorf("mode %q: want %q or %q", cfg.Mode, policy.ModeEnforce, policy.ModeDryRun))
+	}
+	switch cfg.PrefixListAction {
+	case "":
+		cfg.PrefixListAction = policy.ActionAlert
+	case policy.ActionAlert, policy.ActionRevert:
+	default:
+		errs = append(errs, fmt.Errorf("prefix list action %q: want %q or %q", cfg.PrefixListAction, policy.ActionRevert, policy.ActionAlert))
+	}
+	own, err := parseOwnRole(cfg.RoleARN)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("remediate configuration: %w", err)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.FunctionName == "" {
+		cfg.FunctionName = "remediate"
+	}
+	engine := cfg.Engine
+	if cfg.Mode != "" {
+		engine = engine.WithMode(cfg.Mode)
+	}
+	return &Remediator{cfg: cfg, engine: engine, own: own, log: cfg.Logger}, nil
+}
+
+// Engine returns the policy engine in use (mode override applied).
+func (r *Remediator) Engine() *policy.Engine { return r.engine }
+
+// Reverter returns a Reverter on the remediator's EC2 client.
+func (r *Remediator) Reverter() *Reverter { return &Reverter{EC2: r.cfg.EC2, Logger: r.log} }
+
+// Result says what one invocation did. It is also the Lambda response.
+type Result struct {
+	EventID   string        `json:"eventId,omitempty"`
+	EventName string        `json:"eventName,omitempty"`
+	Action    notify.Action `json:"action,omitempty"`
+	// Ignored says why the event needed no alert, e.g. "compliant".
+	Ignored     string   `json:"ignored,omitempty"`
+	Revoked     []string `json:"revoked,omitempty"`
+	AlreadyGone []string `json:"alreadyGone,omitempty"`
+	Kept        []string `json:"kept,omitempty"`
+	Failed      []string `json:"failed,omitempty"`
+	// RemovedEntries are prefix-list entries removed.
+	RemovedEntries []string `json:"removedEntries,omitempty"`
+	Published      bool     `json:"published"`
+	MessageID      string   `json:"messageId,omitempty"`
+	// AWSCalls counts the AWS API calls made (SDK retries excluded).
+	AWSCalls int `json:"awsCalls"`
+	// Alert is the published (or attempted) alert document.
+	Alert *notify.Alert `json:"-"`
+}
+
+// Handle processes one EventBridge event (or bare CloudTrail record).
+//
+// It returns an error, so that Lambda retries and finally sends the event to
+// the on-failure destination, when the event is malformed, when AWS fails
+// with anything but a throttle or 5xx that the SDK's retryer absorbs, or
+// when the alert cannot be published. Reverting is idempotent, so a retry
+// is always safe.
+func (r *Remediator) Handle(ctx context.Context, raw json.RawMessage) (res Result, err error) {
+	iv := &invocation{r: r, calls: &callCounter{}, now: r.cfg.Now()}
+	iv.ec2 = countingEC2{api: r.cfg.EC2, n: iv.calls}
+	iv.sns = countingSNS{api: r.cfg.SNS, n: iv.calls}
+	iv.log = r.log
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		iv.log = iv.log.With(slog.String("request_id", lc.AwsRequestID))
+	}
+	defer func() {
+		res.AWSCalls = int(iv.calls.n.Load())
+		iv.m.write(r.cfg.Metrics, r.cfg.FunctionName, res.EventID, iv.now)
+	}()
+
+	start := time.Now()
+	ev, err := cloudtrail.Decode(raw)
+	iv.m.time(stageDecode, start)
+	if err != nil {
+		if errors.Is(err, cloudtrail.ErrUnsupported) {
+			iv.log.LogAttrs(ctx, slog.LevelInfo, "event ignored: unsupported", slog.String("error", err.Error()))
+			return Result{Ignored: "unsupported event"}, nil
+		}
+		iv.m.failed++
+		iv.log.LogAttrs(ctx, slog.LevelError, "event rejected: cannot decode", slog.String("error", err.Error()))
+		return Result{}, fmt.Errorf("decode event: %w", err)
+	}
+	iv.ev = ev
+	iv.log = iv.log.With(slog.String("event_id", ev.ID), slog.String("event_name", ev.Name))
+	res = Result{EventID: ev.ID, EventName: ev.Name}
+	if g := ev.GroupID; g != "" {
+		iv.log = iv.log.With(slog.String("group_id", g))
+	}
+
+	switch {
+	case ev.Failed():
+		return iv.ignore(ctx, res, "failed call ("+ev.ErrorCode+")"), nil
+	case r.own.matches(&ev.Actor):
+		return iv.ignore(ctx, res, "made by sgwarden's own role"), nil
+	}
+	switch ev.Kind {
+	case cloudtrail.KindRuleAdded, cloudtrail.KindRuleModified:
+		return iv.handleRules(ctx, res)
+	case cloudtrail.KindPrefixListChange:
+		return iv.handlePrefixList(ctx, res)
+	case cloudtrail.KindTagsChanged:
+		return iv.handleTags(ctx, res)
+	case cloudtrail.KindGroupsAttached:
+		return iv.handleAttachment(ctx, res)
+	}
+	return iv.ignore(ctx, res, "nothing to check ("+string(ev.Kind)+")"), nil
+}
+
+// invocation is the state of one Handle call.
+type invocation struct {
+	r     *Remediator
+	ev    *cloudtrail.Event
+	ec2   EC2API
+	sns   Publisher
+	calls *callCounter
+	m     metrics
+	now   time.Time
+	log   *slog.Logger
+}
+
+func (iv *invocation) ignore(ctx context.Context, res Result, why string) Result {
+	res.Ignored = why
+	iv.log.LogAttrs(ctx, slog.LevelInfo, "event ignored", slog.String("reason", why))
+	return res
+}
+
+func (iv *invocation) evalContext() policy.EvalContext {
+	return policy.EvalContext{ActorARN: iv.ev.Actor.ARN, Now: iv.now}
+}
+
+// baseAlert fills the parts of an alert every event shares.
+func (iv *invocation) baseAlert(action notify.Action) notify.Alert {
+	ev := iv.ev
+	return notify.Alert{
+		Action:  action,
+		Mode:    string(iv.r.engine.Mode()),
+		Account: ev.Account,
+		Region:  ev.Region,
+		Actor: notify.Actor{
+			ARN: ev.Actor.ARN, Type: ev.Actor.Type, AccountID: ev.Actor.AccountID, UserName: ev.Actor.UserName,
+			IssuerARN: ev.Actor.IssuerARN, SourceIP: ev.Actor.SourceIP, UserAgent: ev.Actor.UserAgent,
+			InvokedBy: ev.Actor.InvokedBy,
+		},
+		Event: notify.Event{ID: ev.ID, Name: ev.Name, Time: ev.Time},
+	}
+}
+
+// publish sends the alert and records it in res.
+func (iv *invocation) publish(ctx context.Context, res *Result, a notify.Alert) error {
+	start := time.Now()
+	defer iv.m.time(stagePublish, start)
+	msg, err := notify.Build(a)
+	if err != nil {
+		return err
+	}
+	res.Action = a.Action
+	res.Alert = &a
+	in, err := msg.PublishInput(iv.r.cfg.TopicARN)
+	if err != nil {
+		return err
+	}
+	out, err := iv.sns.Publish(ctx, in)
+	if err != nil {
+		iv.log.LogAttrs(ctx, slog.LevelError, "alert not published", slog.String("action", string(a.Action)), slog.String("error", err.Error()))
+		return fmt.Errorf("publish %s alert for event %s: %w", a.Action, iv.ev.ID, err)
+	}
+	res.Published = true
+	if out != nil && out.MessageId != nil {
+		res.MessageID = *out.MessageId
+	}
+	iv.log.LogAttrs(ctx, slog.LevelInfo, "alert published", slog.String("action", string(a.Action)),
+		slog.String("subject", msg.Subject), slog.String("message_id", res.MessageID))
+	return nil
+}
+
+// fail publishes a "failed" alert (best effort) and returns cause, so that
+// Lambda retries the event and finally keeps it in the DLQ.
+func (iv *invocation) fail(ctx context.Context, res Result, a notify.Alert, cause error) (Result, error) {
+	iv.m.failed++
+	a.Action = notify.ActionFailed
+	a.Outcome.Error = cause.Error()
+	iv.log.LogAttrs(ctx, slog.LevelError, "remediation failed", slog.String("error", cause.Error()))
+	if err := iv.publish(ctx, &res, a); err != nil {
+		return res, errors.Join(cause, err)
+	}
+	return res, cause
+}
+
+// ownRole recognises sgwarden's own principal.
+type ownRole struct {
+	arn         string
+	assumedPref string // arn:PART:sts::ACCOUNT:assumed-role/NAME/
+	account     string
+	name        string
+}
+
+func parseOwnRole(arn string) (ownRole, error) {
+	if arn == "" {
+		return ownRole{}, nil
+	}
+	// arn:PARTITION:iam::ACCOUNT:role/PATH/NAME or
+	// arn:PARTITION:sts::ACCOUNT:assumed-role/NAME/SESSION
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[4] == "" {
+		return ownRole{}, fmt.Errorf("own role ARN %q is not an IAM role ARN", arn)
+	}
+	o := ownRole{arn: arn, account: parts[4]}
+	res := parts[5]
+	switch {
+	case parts[2] == "iam" && strings.HasPrefix(res, "role/"):
+		o.name = res[strings.LastIndexByte(res, '/')+1:]
+	case parts[2] == "sts" && strings.HasPrefix(res, "assumed-role/"):
+		o.name, _, _ = strings.Cut(strings.TrimPrefix(res, "assumed-role/"), "/")
+	}
+	if o.name == "" {
+		return ownRole{}, fmt.Errorf("own role ARN %q is not an IAM role ARN", arn)
+	}
+	o.assumedPref = "arn:" + parts[1] + ":sts::" + o.account + ":assumed-role/" + o.name + "/"
+	return o, nil
+}
+
+func (o ownRole) matches(a *cloudtrail.Actor) bool {
+	if o.name == "" {
+		return false
+	}
+	if a.ARN == o.arn || strings.HasPrefix(a.ARN, o.assumedPref) {
+		return true
+	}
+	if a.IssuerARN == "" {
+		return false
+	}
+	if a.IssuerARN == o.arn {
+		return true
+	}
+	// The issuer is the role ARN, possibly with a path the configuration
+	// left out.
+	p, err := parseOwnRole(a.IssuerARN)
+	return err == nil && p.account == o.account && p.name == o.name
+}
