@@ -1,0 +1,93 @@
+// Command audit is the scheduled Lambda function: a full scan of every
+// configured region, reverts in enforce mode (bounded per run), one summary
+// to SNS and the full report to the log and S3. It is wiring only; the
+// behaviour lives in internal/audit.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/sgwarden/sgwarden/internal/audit"
+	"github.com/sgwarden/sgwarden/internal/awsconfig"
+	"github.com/sgwarden/sgwarden/internal/lambdaenv"
+	"github.com/sgwarden/sgwarden/internal/remediate"
+)
+
+// result is the function's response: the run's identity and counts. The
+// full report goes to the log and S3.
+type result struct {
+	RunID    string       `json:"runId"`
+	Complete bool         `json:"complete"`
+	Counts   audit.Counts `json:"counts"`
+}
+
+func main() {
+	logger := lambdacontext.NewLogger()
+	a, err := setup(context.Background(), logger)
+	if err != nil {
+		logger.Error("init failed", "error", err.Error())
+		fmt.Fprintln(os.Stderr, "sgwarden audit:", err)
+		os.Exit(1)
+	}
+	lambda.Start(func(ctx context.Context) (*result, error) {
+		rep, err := a.Run(ctx)
+		if rep == nil {
+			return nil, err
+		}
+		return &result{RunID: rep.RunID, Complete: rep.Complete, Counts: rep.Counts}, err
+	})
+}
+
+func setup(ctx context.Context, logger *slog.Logger) (*audit.Auditor, error) {
+	s, err := lambdaenv.Load(os.Getenv, os.ReadFile)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := awsconfig.Load(ctx, awsconfig.RetryOptions{})
+	if err != nil {
+		return nil, err
+	}
+	regions := s.Regions
+	if len(regions) == 0 {
+		regions = []string{cfg.Region}
+	}
+	clients := map[string]*ec2.Client{}
+	for _, r := range regions {
+		clients[r] = ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = r })
+	}
+	opts := []audit.Option{
+		audit.WithRegions(regions...),
+		audit.WithLogger(logger),
+		audit.WithPublisher(sns.NewFromConfig(cfg), s.TopicARN),
+		audit.WithReverter(audit.RemediateReverter(func(region string) (remediate.Revoker, error) {
+			return clients[region], nil
+		}, logger)),
+	}
+	if s.MaxReverts > 0 {
+		opts = append(opts, audit.WithMaxReverts(s.MaxReverts))
+	}
+	if s.ReportBucket != "" {
+		opts = append(opts, audit.WithReportStore(s3.NewFromConfig(cfg), s.ReportBucket, s.ReportPrefix))
+	}
+	a, err := audit.New(s.Engine, func(region string) (audit.EC2API, error) {
+		c, ok := clients[region]
+		if !ok {
+			return nil, fmt.Errorf("region %s is not configured", region)
+		}
+		return c, nil
+	}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("sgwarden audit ready", "policy", s.PolicySource, "mode", string(a.Mode()), "regions", regions, "report_bucket", s.ReportBucket)
+	return a, nil
+}

@@ -1,0 +1,59 @@
+// Command remediate is the event-driven Lambda function: one CloudTrail
+// event in, at most one precise revert and one SNS alert out. It is wiring
+// only; the behaviour lives in internal/remediate.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/sgwarden/sgwarden/internal/awsconfig"
+	"github.com/sgwarden/sgwarden/internal/lambdaenv"
+	"github.com/sgwarden/sgwarden/internal/remediate"
+)
+
+func main() {
+	logger := lambdacontext.NewLogger()
+	h, err := setup(context.Background(), logger)
+	if err != nil {
+		// A clear init failure: Lambda reports it and retries the cold start.
+		logger.Error("init failed", "error", err.Error())
+		fmt.Fprintln(os.Stderr, "sgwarden remediate:", err)
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
+}
+
+func setup(ctx context.Context, logger *slog.Logger) (*remediate.Remediator, error) {
+	s, err := lambdaenv.Load(os.Getenv, os.ReadFile)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := awsconfig.Load(ctx, awsconfig.RetryOptions{})
+	if err != nil {
+		return nil, err
+	}
+	r, err := remediate.New(remediate.Config{
+		Engine:           s.Engine,
+		EC2:              ec2.NewFromConfig(cfg),
+		SNS:              sns.NewFromConfig(cfg),
+		TopicARN:         s.TopicARN,
+		RoleARN:          s.RoleARN,
+		PrefixListAction: s.PrefixListAction,
+		Logger:           logger,
+		Metrics:          os.Stdout,
+		FunctionName:     os.Getenv("AWS_LAMBDA_FUNCTION_NAME"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("sgwarden remediate ready", "policy", s.PolicySource, "mode", string(r.Engine().Mode()), "prefix_list_action", string(s.PrefixListAction))
+	return r, nil
+}

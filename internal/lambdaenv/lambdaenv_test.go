@@ -1,0 +1,80 @@
+package lambdaenv
+
+import (
+	"errors"
+	"io/fs"
+	"strings"
+	"testing"
+
+	"github.com/sgwarden/sgwarden/internal/policy"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+const topic = "arn:aws:sns:us-east-1:123456789012:sgwarden-alerts"
+
+func TestLoadDefaults(t *testing.T) {
+	s, err := Load(env(map[string]string{EnvTopicARN: topic}), nil)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if s.PolicySource != "embedded default" || s.Engine == nil {
+		t.Errorf("policy = %q, engine nil %v; want the embedded default", s.PolicySource, s.Engine == nil)
+	}
+	if s.PrefixListAction != policy.ActionAlert || s.ReportPrefix != DefaultReportPrefix || len(s.Regions) != 0 || s.MaxReverts != 0 {
+		t.Errorf("defaults = %+v", s)
+	}
+}
+
+func TestLoadAll(t *testing.T) {
+	files := map[string]string{"/opt/policy.yaml": "version: 1\nmode: enforce\nbase: default\n"}
+	read := func(name string) ([]byte, error) {
+		if v, ok := files[name]; ok {
+			return []byte(v), nil
+		}
+		return nil, fs.ErrNotExist
+	}
+	s, err := Load(env(map[string]string{
+		EnvTopicARN: topic, EnvPolicyFile: "/opt/policy.yaml", EnvMode: "dry-run",
+		EnvPrefixListAction: "revert", EnvRegions: "us-east-1, eu-west-1,,", EnvMaxReverts: "7",
+		EnvReportBucket: "b", EnvReportPrefix: "/audit/",
+	}), read)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if s.Engine.Mode() != policy.ModeDryRun {
+		t.Errorf("engine mode = %s, want the dry-run override", s.Engine.Mode())
+	}
+	if got := strings.Join(s.Regions, "|"); got != "us-east-1|eu-west-1" {
+		t.Errorf("regions = %q", got)
+	}
+	if s.MaxReverts != 7 || s.ReportPrefix != "audit" || s.PrefixListAction != policy.ActionRevert || s.PolicySource != "/opt/policy.yaml" {
+		t.Errorf("settings = %+v", s)
+	}
+}
+
+func TestLoadReportsEveryProblem(t *testing.T) {
+	read := func(string) ([]byte, error) { return []byte("version: 2\nchecks: nope\n"), nil }
+	_, err := Load(env(map[string]string{
+		EnvTopicARN: "not-an-arn", EnvPolicyFile: "p.yaml", EnvMode: "yolo",
+		EnvPrefixListAction: "delete", EnvMaxReverts: "-1",
+	}), read)
+	if err == nil {
+		t.Fatal("Load accepted a broken environment")
+	}
+	for _, name := range []string{EnvTopicARN, EnvPolicyFile, EnvMode, EnvPrefixListAction, EnvMaxReverts} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s:\n%v", name, err)
+		}
+	}
+	if !errors.Is(err, policy.ErrInvalidPolicy) {
+		t.Errorf("error does not wrap policy.ErrInvalidPolicy: %v", err)
+	}
+}
+
+func TestLoadMissingTopicAndFile(t *testing.T) {
+	_, err := Load(env(map[string]string{EnvPolicyFile: "/nope.yaml"}), func(string) ([]byte, error) { return nil, fs.ErrNotExist })
+	if err == nil || !strings.Contains(err.Error(), EnvTopicARN) || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Load = %v, want errors naming the topic and the missing file", err)
+	}
+}
