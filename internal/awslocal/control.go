@@ -14,7 +14,7 @@ import (
 //	GET    /_awslocal/calls         recorded calls (?operation=X filters)
 //	DELETE /_awslocal/calls         forget them
 //	GET    /_awslocal/faults        active faults
-//	POST   /_awslocal/faults        add a fault: {"service","operation","kind","count","latency":"250ms"}
+//	POST   /_awslocal/faults        add a fault: {"service","operation","kind","count","latency":"250ms","code","status"}
 //	DELETE /_awslocal/faults        clear faults
 //	GET    /_awslocal/sns/messages  published messages
 //	DELETE /_awslocal/sns/messages  forget them
@@ -28,6 +28,8 @@ type faultRequest struct {
 	Kind      FaultKind `json:"kind"`
 	Count     int       `json:"count"`
 	Latency   string    `json:"latency"`
+	Code      string    `json:"code"`
+	Status    int       `json:"status"`
 }
 
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
@@ -58,7 +60,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "decode fault: " + err.Error()})
 			return
 		}
-		f := Fault{Service: fr.Service, Operation: fr.Operation, Kind: fr.Kind, Count: fr.Count}
+		f := Fault{Service: fr.Service, Operation: fr.Operation, Kind: fr.Kind, Count: fr.Count, Code: fr.Code, Status: fr.Status}
 		if fr.Latency != "" {
 			d, err := time.ParseDuration(fr.Latency)
 			if err != nil {

@@ -33,6 +33,8 @@ func init() {
 		"DeleteTags":                    ec2DeleteTags,
 		"DescribeNetworkInterfaces":     ec2DescribeNetworkInterfaces,
 		"DescribeVpcs":                  ec2DescribeVpcs,
+		"CreateVpc":                     ec2CreateVpc,
+		"DeleteVpc":                     ec2DeleteVpc,
 		"CreateManagedPrefixList":       ec2CreateManagedPrefixList,
 		"ModifyManagedPrefixList":       ec2ModifyManagedPrefixList,
 		"GetManagedPrefixListEntries":   ec2GetManagedPrefixListEntries,

@@ -49,27 +49,28 @@ func ec2DescribeNetworkInterfaces(rs *regionState, c *call, f form, x *xmlWriter
 			return clientErr("InvalidParameterValue", "The filter '%s' is invalid", fl.name)
 		}
 	}
-	var candidates []*eni
-	if ids := f.list("NetworkInterfaceId"); len(ids) > 0 {
+	ids := f.list("NetworkInterfaceId")
+	if len(ids) > 0 && f.has("MaxResults") {
+		return clientErr("InvalidParameterCombination", "The parameter NetworkInterfaceIds cannot be used with the parameter MaxResults")
+	}
+	keep := func(n *eni) bool { return eniMatches(rs, n, filters) }
+	var page []*eni
+	var next string
+	if len(ids) > 0 {
+		var matched []*eni
 		for _, id := range ids {
 			n := rs.enis[id]
 			if n == nil {
 				return clientErr("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)
 			}
-			candidates = append(candidates, n)
+			if keep(n) {
+				matched = append(matched, n)
+			}
 		}
+		page, next, aerr = paginate(matched, func(n *eni) uint64 { return n.seq }, "eni", f.get("NextToken"), max)
 	} else {
-		for _, n := range rs.enis {
-			candidates = append(candidates, n)
-		}
+		page, next, aerr = rs.eniOrder.page("eni", f.get("NextToken"), max, keep)
 	}
-	matched := candidates[:0]
-	for _, n := range candidates {
-		if eniMatches(rs, n, filters) {
-			matched = append(matched, n)
-		}
-	}
-	page, next, aerr := paginate(matched, func(n *eni) uint64 { return n.seq }, "eni", f.get("NextToken"), max)
 	if aerr != nil {
 		return aerr
 	}

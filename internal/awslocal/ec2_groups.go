@@ -1,6 +1,7 @@
 package awslocal
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -29,6 +30,8 @@ func (rs *regionState) createGroup(sp groupSpec) *group {
 		keys:        map[ruleKey]*rule{},
 	}
 	rs.groups[id] = g
+	rs.groupNames[groupName{g.vpcID, g.name}] = g
+	rs.groupOrder.add(g)
 	if !sp.noDefaultEgress {
 		rs.addRule(g, &rule{egress: true, protocol: "-1", from: -1, to: -1, kind: peerCIDR4, peer: "0.0.0.0/0"})
 	}
@@ -43,12 +46,27 @@ func (rs *regionState) addRule(g *group, r *rule) {
 	r.groupID = g.id
 	r.seq = rs.next()
 	rs.rules[r.id] = r
+	rs.ruleOrder.add(r)
 	g.addRule(r)
 }
 
 func (rs *regionState) deleteRule(g *group, r *rule) {
 	g.removeRule(r)
 	delete(rs.rules, r.id)
+	r.gone = true
+	rs.ruleOrder.removed()
+}
+
+// deleteGroup removes a group and its rules; the caller checked that
+// nothing depends on it.
+func (rs *regionState) deleteGroup(g *group) {
+	for _, r := range append(append([]*rule(nil), g.ingress...), g.egress...) {
+		rs.deleteRule(g, r)
+	}
+	delete(rs.groups, g.id)
+	delete(rs.groupNames, groupName{g.vpcID, g.name})
+	g.gone = true
+	rs.groupOrder.removed()
 }
 
 // createVPC adds a VPC and its default group (self-referencing ingress,
@@ -199,9 +217,14 @@ func ec2DescribeSecurityGroups(rs *regionState, c *call, f form, x *xmlWriter) *
 			return clientErr("InvalidParameterValue", "The filter '%s' is invalid", fl.name)
 		}
 	}
-	var candidates []*group
 	ids, names := f.list("GroupId"), f.list("GroupName")
+	if len(ids) > 0 && f.has("MaxResults") {
+		return clientErr("InvalidParameterCombination", "The parameter groupIds cannot be used with the parameter maxResults")
+	}
+	var page []*group
+	var next string
 	if len(ids) > 0 || len(names) > 0 {
+		var candidates []*group
 		seen := map[string]bool{}
 		for _, id := range ids {
 			g, aerr := rs.groupByID(id)
@@ -223,19 +246,16 @@ func ec2DescribeSecurityGroups(rs *regionState, c *call, f form, x *xmlWriter) *
 				candidates = append(candidates, g)
 			}
 		}
+		matched := candidates[:0]
+		for _, g := range candidates {
+			if groupMatches(rs, g, filters) {
+				matched = append(matched, g)
+			}
+		}
+		page, next, aerr = paginate(matched, func(g *group) uint64 { return g.seq }, "sg", f.get("NextToken"), max)
 	} else {
-		candidates = make([]*group, 0, len(rs.groups))
-		for _, g := range rs.groups {
-			candidates = append(candidates, g)
-		}
+		page, next, aerr = rs.groupOrder.page("sg", f.get("NextToken"), max, func(g *group) bool { return groupMatches(rs, g, filters) })
 	}
-	matched := candidates[:0]
-	for _, g := range candidates {
-		if groupMatches(rs, g, filters) {
-			matched = append(matched, g)
-		}
-	}
-	page, next, aerr := paginate(matched, func(g *group) uint64 { return g.seq }, "sg", f.get("NextToken"), max)
 	if aerr != nil {
 		return aerr
 	}
@@ -389,16 +409,16 @@ func ec2DeleteSecurityGroup(rs *regionState, c *call, f form, x *xmlWriter) *API
 			return clientErr("DependencyViolation", "resource %s has a dependent object", g.id)
 		}
 	}
-	for _, r := range append(append([]*rule(nil), g.ingress...), g.egress...) {
-		rs.deleteRule(g, r)
-	}
-	delete(rs.groups, g.id)
+	rs.deleteGroup(g)
 	x.bool("return", true)
 	x.elem("groupId", g.id)
 	return nil
 }
 
 func ec2DescribeVpcs(rs *regionState, c *call, f form, x *xmlWriter) *APIError {
+	if len(f.list("VpcId")) > 0 && f.has("MaxResults") {
+		return clientErr("InvalidParameterCombination", "The parameter VpcIds cannot be used with the parameter MaxResults")
+	}
 	ids := map[string]bool{}
 	for _, id := range f.list("VpcId") {
 		if rs.vpcs[id] == nil {
@@ -444,15 +464,77 @@ func ec2DescribeVpcs(rs *regionState, c *call, f form, x *xmlWriter) *APIError {
 	x.open("vpcSet")
 	for _, v := range page {
 		x.open("item")
-		x.elem("vpcId", v.id)
-		x.elem("ownerId", rs.account)
-		x.elem("state", "available")
-		x.elem("cidrBlock", v.cidr)
-		x.bool("isDefault", v.isDefault)
-		x.tags("tagSet", v.tags)
+		writeVPC(rs, x, v)
 		x.close("item")
 	}
 	x.close("vpcSet")
 	x.opt("nextToken", next)
+	return nil
+}
+
+func writeVPC(rs *regionState, x *xmlWriter, v *vpc) {
+	x.elem("vpcId", v.id)
+	x.elem("ownerId", rs.account)
+	x.elem("state", "available")
+	x.elem("cidrBlock", v.cidr)
+	x.bool("isDefault", v.isDefault)
+	x.tags("tagSet", v.tags)
+}
+
+// ec2CreateVpc creates a VPC with its default security group, so that
+// tests can lay out an account through the API alone.
+func ec2CreateVpc(rs *regionState, c *call, f form, x *xmlWriter) *APIError {
+	cidr := f.get("CidrBlock")
+	if cidr == "" {
+		return clientErr("MissingParameter", "The request must contain the parameter cidrBlock")
+	}
+	pfx, err := netip.ParsePrefix(cidr)
+	if err != nil || !pfx.Addr().Is4() || pfx.Bits() < 16 || pfx.Bits() > 28 {
+		return clientErr("InvalidVpc.Range", "The CIDR '%s' is invalid.", cidr)
+	}
+	tags, aerr := tagSpecs(f, "vpc")
+	if aerr != nil {
+		return aerr
+	}
+	v := rs.createVPC("", pfx.Masked().String(), false, false)
+	v.tags = copyTags(tags)
+	x.open("vpc")
+	writeVPC(rs, x, v)
+	x.close("vpc")
+	return nil
+}
+
+// ec2DeleteVpc deletes a VPC once only its default group is left in it.
+func ec2DeleteVpc(rs *regionState, c *call, f form, x *xmlWriter) *APIError {
+	id := f.get("VpcId")
+	v := rs.vpcs[id]
+	if v == nil {
+		return clientErr("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id)
+	}
+	var dflt *group
+	for _, g := range rs.groups {
+		if g.vpcID != id {
+			continue
+		}
+		if g.name != "default" {
+			return clientErr("DependencyViolation", "The vpc '%s' has dependencies and cannot be deleted.", id)
+		}
+		dflt = g
+	}
+	for _, n := range rs.enis {
+		if n.vpcID == id {
+			return clientErr("DependencyViolation", "The vpc '%s' has dependencies and cannot be deleted.", id)
+		}
+	}
+	if dflt != nil {
+		for _, r := range rs.rules {
+			if r.kind == peerGroup && r.peer == dflt.id && r.groupID != dflt.id {
+				return clientErr("DependencyViolation", "The vpc '%s' has dependencies and cannot be deleted.", id)
+			}
+		}
+		rs.deleteGroup(dflt)
+	}
+	delete(rs.vpcs, id)
+	x.bool("return", true)
 	return nil
 }

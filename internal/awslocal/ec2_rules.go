@@ -361,9 +361,12 @@ func revoke(rs *regionState, f form, x *xmlWriter, egress bool) *APIError {
 	var unknown [][]*rule
 	if len(ids) > 0 {
 		for _, id := range ids {
-			r := rs.rules[id]
-			if r == nil || r.groupID != g.id || r.egress != egress {
-				return clientErr("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '%s' does not exist", id)
+			r, aerr := rs.ruleByID(id)
+			if aerr != nil {
+				return aerr
+			}
+			if r.groupID != g.id || r.egress != egress {
+				return ruleNotFound(id)
 			}
 			victims = append(victims, r)
 		}
@@ -420,6 +423,22 @@ func revoke(rs *regionState, f form, x *xmlWriter, egress bool) *APIError {
 	return nil
 }
 
+func ruleNotFound(id string) *APIError {
+	return clientErr("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '%s' does not exist", id)
+}
+
+// ruleByID finds a rule, telling a malformed ID from a missing one as EC2 does.
+func (rs *regionState) ruleByID(id string) (*rule, *APIError) {
+	if !strings.HasPrefix(id, "sgr-") {
+		return nil, clientErr("InvalidSecurityGroupRuleId.Malformed", "The security group rule ID '%s' is malformed", id)
+	}
+	r := rs.rules[id]
+	if r == nil {
+		return nil, ruleNotFound(id)
+	}
+	return r, nil
+}
+
 func ec2DescribeSecurityGroupRules(rs *regionState, c *call, f form, x *xmlWriter) *APIError {
 	max, aerr := c.maxResults(f, 5, 1000)
 	if aerr != nil {
@@ -433,36 +452,42 @@ func ec2DescribeSecurityGroupRules(rs *regionState, c *call, f form, x *xmlWrite
 			return clientErr("InvalidParameterValue", "The filter '%s' is invalid", fl.name)
 		}
 	}
-	var candidates []*rule
-	if ids := f.list("SecurityGroupRuleId"); len(ids) > 0 {
+	ids := f.list("SecurityGroupRuleId")
+	if len(ids) > 0 && f.has("MaxResults") {
+		return clientErr("InvalidParameterCombination", "The parameter 'securityGroupRuleIds' may not be used in combination with 'maxResults'.")
+	}
+	var page []*rule
+	var next string
+	gids := groupIDFilter(filters)
+	if len(ids) > 0 || gids != nil {
+		// Small candidate sets: the named rules, or the rules of the
+		// named groups (the remediation path), sorted by paginate.
+		var candidates []*rule
 		for _, id := range ids {
-			r := rs.rules[id]
-			if r == nil {
-				return clientErr("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '%s' does not exist", id)
+			r, aerr := rs.ruleByID(id)
+			if aerr != nil {
+				return aerr
 			}
 			candidates = append(candidates, r)
 		}
-	} else if gids := groupIDFilter(filters); gids != nil {
-		// Fast path: walk the named groups instead of every rule.
-		for _, gid := range gids {
-			if g := rs.groups[gid]; g != nil {
-				candidates = append(candidates, g.ingress...)
-				candidates = append(candidates, g.egress...)
+		if len(ids) == 0 {
+			for _, gid := range gids {
+				if g := rs.groups[gid]; g != nil {
+					candidates = append(candidates, g.ingress...)
+					candidates = append(candidates, g.egress...)
+				}
 			}
 		}
+		matched := candidates[:0]
+		for _, r := range candidates {
+			if ruleMatches(r, filters) {
+				matched = append(matched, r)
+			}
+		}
+		page, next, aerr = paginate(matched, func(r *rule) uint64 { return r.seq }, "sgr", f.get("NextToken"), max)
 	} else {
-		candidates = make([]*rule, 0, len(rs.rules))
-		for _, r := range rs.rules {
-			candidates = append(candidates, r)
-		}
+		page, next, aerr = rs.ruleOrder.page("sgr", f.get("NextToken"), max, func(r *rule) bool { return ruleMatches(r, filters) })
 	}
-	matched := candidates[:0]
-	for _, r := range candidates {
-		if ruleMatches(r, filters) {
-			matched = append(matched, r)
-		}
-	}
-	page, next, aerr := paginate(matched, func(r *rule) uint64 { return r.seq }, "sgr", f.get("NextToken"), max)
 	if aerr != nil {
 		return aerr
 	}
@@ -528,9 +553,12 @@ func ec2ModifySecurityGroupRules(rs *regionState, c *call, f form, x *xmlWriter)
 	for _, i := range idx {
 		p := sub("SecurityGroupRule", i)
 		id := f.get(p + "SecurityGroupRuleId")
-		old := rs.rules[id]
-		if old == nil || old.groupID != g.id {
-			return clientErr("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '%s' does not exist", id)
+		old, aerr := rs.ruleByID(id)
+		if aerr != nil {
+			return aerr
+		}
+		if old.groupID != g.id {
+			return ruleNotFound(id)
 		}
 		q := p + "SecurityGroupRule."
 		perm, aerr := newPermission(f.get(q+"IpProtocol"), f, q)

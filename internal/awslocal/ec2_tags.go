@@ -20,7 +20,7 @@ func (rs *regionState) tagsOf(id string) (*map[string]string, *APIError) {
 	case "sgr":
 		r := rs.rules[id]
 		if r == nil {
-			return nil, clientErr("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '%s' does not exist", id)
+			return nil, ruleNotFound(id)
 		}
 		return &r.tags, nil
 	case "eni":

@@ -38,6 +38,11 @@ type Fault struct {
 	Count int `json:"count,omitempty"`
 	// Latency is the delay for FaultLatency.
 	Latency time.Duration `json:"latency,omitempty"`
+	// Code and Status replace the error code and HTTP status of an error
+	// fault, for example {Code: "Throttled", Status: 429} for SNS's
+	// modelled throttling error instead of the generic Throttling/400.
+	Code   string `json:"code,omitempty"`
+	Status int    `json:"status,omitempty"`
 }
 
 func (f Fault) validate() error {
@@ -49,6 +54,9 @@ func (f Fault) validate() error {
 		}
 	default:
 		return fmt.Errorf("awslocal: unknown fault kind %q", f.Kind)
+	}
+	if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
+		return fmt.Errorf("awslocal: fault status %d is not an HTTP error status", f.Status)
 	}
 	if f.Count < 0 {
 		return fmt.Errorf("awslocal: fault count %d < 0", f.Count)
@@ -81,6 +89,12 @@ func (fs *faultSet) apply(ctx context.Context, svc service, serviceName, op stri
 				delay += f.Latency
 			} else {
 				hit = svc.faultError(f.Kind, op)
+				if f.Code != "" {
+					hit.Code = f.Code
+				}
+				if f.Status != 0 {
+					hit.Status = f.Status
+				}
 			}
 			if f.remaining > 0 {
 				f.remaining--

@@ -396,11 +396,13 @@ func (s *Server) seed(rs *regionState, f *Fixture) {
 		if typ == "" {
 			typ = "interface"
 		}
-		rs.enis[id] = &eni{
+		ni := &eni{
 			id: id, vpcID: n.VPC, subnetID: n.Subnet, groups: append([]string(nil), n.Groups...), interfaceType: typ,
 			instanceID: n.InstanceID, requesterID: n.RequesterID, requesterManaged: n.RequesterManaged,
 			description: n.Description, privateIP: n.PrivateIP, publicIP: n.PublicIP, tags: copyTags(n.Tags), seq: rs.next(),
 		}
+		rs.enis[id] = ni
+		rs.eniOrder.add(ni)
 	}
 	for _, t := range f.Topics {
 		arn := "arn:aws:sns:" + rs.name + ":" + s.account + ":" + t

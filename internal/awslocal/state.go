@@ -24,6 +24,13 @@ type regionState struct {
 	otherTags   map[string]map[string]string // tags on resources not modelled (i-...)
 	topics      map[string]*topic
 
+	// Indexes: group names per VPC, and creation order for paging, so a
+	// page costs its own size rather than a sort of the whole region.
+	groupNames map[groupName]*group
+	groupOrder ordered[*group]
+	ruleOrder  ordered[*rule]
+	eniOrder   ordered[*eni]
+
 	rng *rand.Rand
 }
 
@@ -38,6 +45,7 @@ func newRegionState(account, name string) *regionState {
 		prefixLists: map[string]*prefixList{},
 		otherTags:   map[string]map[string]string{},
 		topics:      map[string]*topic{},
+		groupNames:  map[groupName]*group{},
 		rng:         rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
 }
@@ -65,7 +73,11 @@ type vpc struct {
 	tags      map[string]string
 }
 
+// groupName is a group's name within its VPC, unique there.
+type groupName struct{ vpcID, name string }
+
 type group struct {
+	gone        bool // deleted; still in groupOrder until swept
 	id          string
 	name        string
 	description string
@@ -120,6 +132,7 @@ const (
 // rule is one security group rule: a single protocol/port range and a
 // single peer, as DescribeSecurityGroupRules shows it.
 type rule struct {
+	gone        bool // revoked; still in ruleOrder until swept
 	id          string
 	groupID     string
 	egress      bool
@@ -147,6 +160,7 @@ func (r *rule) key() ruleKey {
 }
 
 type eni struct {
+	gone             bool
 	id               string
 	vpcID            string
 	subnetID         string
@@ -200,12 +214,7 @@ func (rs *regionState) defaultVPC() *vpc {
 
 // groupByName finds a group by name in a VPC.
 func (rs *regionState) groupByName(vpcID, name string) *group {
-	for _, g := range rs.groups {
-		if g.vpcID == vpcID && g.name == name {
-			return g
-		}
-	}
-	return nil
+	return rs.groupNames[groupName{vpcID, name}]
 }
 
 // pageToken and parseToken implement NextToken: the token carries the
@@ -227,7 +236,7 @@ func parseToken(kind, token string) (uint64, *APIError) {
 			}
 		}
 	}
-	return 0, clientErr("InvalidParameterValue", "The parameter NextToken is not valid: %q", token)
+	return 0, clientErr("InvalidPaginationToken", "Invalid pagination token: %q", token)
 }
 
 // paginate sorts items by creation, skips those before the token and cuts
@@ -244,6 +253,68 @@ func paginate[T any](items []T, seqOf func(T) uint64, kind, token string, max in
 		return items, "", nil
 	}
 	return items[:max], pageToken(kind, seqOf(items[max])), nil
+}
+
+// pageItem is what ordered needs of an item: its creation sequence and
+// whether it was deleted.
+type pageItem interface {
+	seqNo() uint64
+	deleted() bool
+}
+
+func (g *group) seqNo() uint64 { return g.seq }
+func (g *group) deleted() bool { return g.gone }
+func (r *rule) seqNo() uint64  { return r.seq }
+func (r *rule) deleted() bool  { return r.gone }
+func (n *eni) seqNo() uint64   { return n.seq }
+func (n *eni) deleted() bool   { return n.gone }
+
+// ordered holds items in creation order (sequence numbers only grow, so
+// appending keeps it sorted). Deleted items are swept once they are the
+// majority.
+type ordered[T pageItem] struct {
+	items []T
+	dead  int
+}
+
+func (o *ordered[T]) add(x T) { o.items = append(o.items, x) }
+
+// removed notes that one item was marked deleted.
+func (o *ordered[T]) removed() {
+	o.dead++
+	if o.dead < 1024 || o.dead*2 < len(o.items) {
+		return
+	}
+	live := o.items[:0]
+	for _, x := range o.items {
+		if !x.deleted() {
+			live = append(live, x)
+		}
+	}
+	clear(o.items[len(live):])
+	o.items, o.dead = live, 0
+}
+
+// page returns up to max live items that keep accepts, starting at the
+// token, and the token of the next match (max <= 0: every match).
+func (o *ordered[T]) page(kind, token string, max int, keep func(T) bool) ([]T, string, *APIError) {
+	start, aerr := parseToken(kind, token)
+	if aerr != nil {
+		return nil, "", aerr
+	}
+	i := sort.Search(len(o.items), func(i int) bool { return o.items[i].seqNo() >= start })
+	var out []T
+	for ; i < len(o.items); i++ {
+		x := o.items[i]
+		if x.deleted() || !keep(x) {
+			continue
+		}
+		if max > 0 && len(out) == max {
+			return out, pageToken(kind, x.seqNo()), nil
+		}
+		out = append(out, x)
+	}
+	return out, "", nil
 }
 
 func copyTags(t map[string]string) map[string]string {

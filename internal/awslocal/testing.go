@@ -34,6 +34,54 @@ func Start(t testing.TB, opts ...Option) *Server {
 	return s
 }
 
+// Account is the AWS account a test talks to: an in-process Server, or
+// the outside endpoint named by SGWARDEN_TEST_ENDPOINT.
+type Account struct {
+	// Server is the in-process server; nil against an outside endpoint.
+	Server *Server
+	// Config reaches the account with the SDK's default retryer.
+	Config aws.Config
+}
+
+// Connect returns the account for a test that uses only AWS behaviour:
+// the outside endpoint when SGWARDEN_TEST_ENDPOINT is set (region from
+// AWS_REGION, else DefaultRegion; opts are ignored), otherwise a Server
+// started with opts.
+func Connect(t testing.TB, opts ...Option) *Account {
+	t.Helper()
+	if ep, ok := Endpoint(); ok {
+		region := os.Getenv("AWS_REGION")
+		if region == "" {
+			region = DefaultRegion
+		}
+		return &Account{Config: Config(ep, region)}
+	}
+	s := Start(t, opts...)
+	return &Account{Server: s, Config: s.AWSConfig(context.Background())}
+}
+
+// RequireLocal returns the in-process server, or skips the test when it
+// runs against an outside endpoint; feature names what the test needs
+// that only awslocal has (faults, the call record, seeding).
+func (a *Account) RequireLocal(t testing.TB, feature string) *Server {
+	t.Helper()
+	if a.Server == nil {
+		ep, _ := Endpoint()
+		t.Skipf("needs awslocal's %s; %s points at %s", feature, EndpointEnv, ep)
+	}
+	return a.Server
+}
+
+// StartLocal is Start for tests that need awslocal-only features: it
+// skips the test when SGWARDEN_TEST_ENDPOINT is set.
+func StartLocal(t testing.TB, feature string, opts ...Option) *Server {
+	t.Helper()
+	if ep, ok := Endpoint(); ok {
+		t.Skipf("needs awslocal's %s; %s points at %s", feature, EndpointEnv, ep)
+	}
+	return Start(t, opts...)
+}
+
 // AWSConfig returns an SDK configuration that talks to the server: static
 // credentials, the default region and BaseEndpoint set to URL(). The
 // retryer is the SDK's default, so retries behave as against AWS.
