@@ -13,6 +13,7 @@ type exposureSeg struct {
 	lo, hi int32
 	world  bool
 	grant  Grant
+	peer   *Peer // printed into grant.Peer only once the segment is kept
 }
 
 // exposureOf is ExposureOf. Each ingress rule contributes its own
@@ -56,7 +57,8 @@ func exposureOf(eni ENI, rulesByGroup map[string][]Rule) Exposure {
 			if groupID == "" {
 				groupID = gid
 			}
-			s.grant = Grant{GroupID: groupID, RuleID: r.RuleID, Peer: r.Peer.String()}
+			s.grant = Grant{GroupID: groupID, RuleID: r.RuleID}
+			s.peer = &r.Peer
 			segs = append(segs, s)
 		}
 	}
@@ -77,17 +79,23 @@ func exposureOf(eni ENI, rulesByGroup map[string][]Rule) Exposure {
 		}
 		return int(a.hi - b.hi)
 	})
-	for _, s := range segs {
+	// Sorted segments of one part are adjacent, so every part's grants are
+	// a window of one backing array: two allocations per ENI, not one per
+	// part.
+	grants := make([]Grant, len(segs))
+	out.Open = make([]OpenPort, 0, len(segs))
+	start := 0
+	for i, s := range segs {
+		s.grant.Peer = s.peer.String()
+		grants[i] = s.grant
 		if n := len(out.Open); n > 0 {
 			cur := &out.Open[n-1]
 			sameClass := cur.Protocol == s.proto && (cur.From == FromWorld) == s.world
-			if sameClass && s.proto.HasPorts() && s.lo <= cur.ToPort {
+			merge := sameClass && s.proto.HasPorts() && s.lo <= cur.ToPort ||
+				sameClass && !s.proto.HasPorts() && s.lo == cur.FromPort && s.hi == cur.ToPort
+			if merge {
 				cur.ToPort = max(cur.ToPort, s.hi)
-				cur.Grants = append(cur.Grants, s.grant)
-				continue
-			}
-			if sameClass && !s.proto.HasPorts() && s.lo == cur.FromPort && s.hi == cur.ToPort {
-				cur.Grants = append(cur.Grants, s.grant)
+				cur.Grants = grants[start : i+1 : i+1]
 				continue
 			}
 		}
@@ -95,7 +103,8 @@ func exposureOf(eni ENI, rulesByGroup map[string][]Rule) Exposure {
 		if s.world {
 			from = FromWorld
 		}
-		out.Open = append(out.Open, OpenPort{Protocol: s.proto, FromPort: s.lo, ToPort: s.hi, From: from, Grants: []Grant{s.grant}})
+		start = i
+		out.Open = append(out.Open, OpenPort{Protocol: s.proto, FromPort: s.lo, ToPort: s.hi, From: from, Grants: grants[i : i+1 : i+1]})
 	}
 	return out
 }

@@ -238,3 +238,9 @@ func subtractInterval(ivs []interval, cut interval) []interval {
 	}
 	return out
 }
+
+// The two world prefixes, as ParsePeerCIDR returns them.
+var (
+	worldV4 = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
+	worldV6 = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
+)

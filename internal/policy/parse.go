@@ -153,6 +153,14 @@ func (k PeerKind) String() string {
 func (p Peer) String() string {
 	switch p.Kind {
 	case PeerIPv4, PeerIPv6:
+		// The world prefixes are by far the most common peers printed
+		// (alerts, exposures): spare them an allocation.
+		switch p.CIDR {
+		case worldV4:
+			return "0.0.0.0/0"
+		case worldV6:
+			return "::/0"
+		}
 		return p.CIDR.String()
 	case PeerPrefixList:
 		return p.PrefixListID
