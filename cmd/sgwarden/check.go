@@ -1,0 +1,324 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/sgwarden/sgwarden/internal/cloudtrail"
+	"github.com/sgwarden/sgwarden/internal/notify"
+	"github.com/sgwarden/sgwarden/internal/policy"
+)
+
+// checkReport is check's JSON output.
+type checkReport struct {
+	Policy   string         `json:"policy"`
+	Mode     policy.Mode    `json:"mode"`
+	Inputs   []checkedInput `json:"inputs"`
+	Findings []finding      `json:"findings"`
+	Counts   checkCounts    `json:"counts"`
+}
+
+// checkedInput says what one input was and whether it was judged.
+type checkedInput struct {
+	Source    string `json:"source"`
+	Kind      string `json:"kind"` // "rules" or "event"
+	EventID   string `json:"eventId,omitempty"`
+	EventName string `json:"eventName,omitempty"`
+	Actor     string `json:"actor,omitempty"`
+	Rules     int    `json:"rules"`
+	// Note says why an event was not judged (failed call, not a rule
+	// change, unsupported).
+	Note string `json:"note,omitempty"`
+}
+
+// finding is one check matching one rule.
+type finding struct {
+	Source               string          `json:"source"`
+	EventID              string          `json:"eventId,omitempty"`
+	GroupID              string          `json:"groupId"`
+	RuleID               string          `json:"ruleId,omitempty"`
+	Direction            string          `json:"direction"`
+	Protocol             string          `json:"protocol"`
+	Ports                string          `json:"ports"`
+	Peer                 string          `json:"peer"`
+	Check                string          `json:"check"`
+	Severity             policy.Severity `json:"severity"`
+	Decision             policy.Decision `json:"decision"`
+	Exemption            string          `json:"exemption,omitempty"`
+	Reason               string          `json:"reason"`
+	PrefixListUnresolved bool            `json:"prefixListUnresolved,omitempty"`
+	GroupInfoNeeded      bool            `json:"groupInfoNeeded,omitempty"`
+}
+
+// checkCounts counts rules: all judged, and the offending ones by their
+// most serious decision.
+type checkCounts struct {
+	Rules       int `json:"rules"`
+	Revert      int `json:"revert"`
+	WouldRevert int `json:"wouldRevert"`
+	Alert       int `json:"alert"`
+	Exempt      int `json:"exempt"`
+}
+
+func (c *checkCounts) add(d policy.Decision) {
+	switch d {
+	case policy.DecisionRevert:
+		c.Revert++
+	case policy.DecisionWouldRevert:
+		c.WouldRevert++
+	case policy.DecisionAlert:
+		c.Alert++
+	case policy.DecisionExempt:
+		c.Exempt++
+	}
+}
+
+func newFinding(source, eventID string, v *policy.Violation) finding {
+	peer, _ := notify.Peer(&v.Rule.Peer)
+	return finding{
+		Source: source, EventID: eventID,
+		GroupID: v.Rule.GroupID, RuleID: v.Rule.RuleID,
+		Direction: notify.Direction(v.Rule.Direction), Protocol: notify.ProtocolName(v.Rule.Protocol),
+		Ports: notify.Ports(&v.Rule), Peer: peer,
+		Check: v.CheckID, Severity: v.Severity, Decision: v.Decision, Exemption: v.Exemption,
+		Reason: v.Reason(), PrefixListUnresolved: v.PrefixListUnresolved, GroupInfoNeeded: v.GroupInfoNeeded,
+	}
+}
+
+func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("check", "[flags] FILE...", `
+Judge security-group rules or recorded CloudTrail events against a policy,
+offline: no AWS call. A FILE ("-" is standard input) holds one of:
+  - the output of 'aws ec2 describe-security-group-rules', optionally with
+    the "SecurityGroups" of describe-security-groups (group names and tags)
+    and a "PrefixLists" list of {PrefixListId, Entries};
+  - an EventBridge event or a bare CloudTrail record, a CloudTrail log file
+    ({"Records": [...]}), 'aws cloudtrail lookup-events' output, or a JSON
+    array of events.
+Events are judged by the rules they add or modify; group tags and prefix
+list entries are unknown there, so such findings are marked and need
+'sgwarden replay' or 'sgwarden audit' to be certain. Exits 1 when a finding
+reaches --fail-on (by default: something would be reverted), for CI.`)
+	policyPath := fs.policyFlag()
+	output := fs.outputFlag("table", "json")
+	failOn := fs.failOn()
+	actor := fs.String("actor", "", "actor `ARN` for actor exemptions when judging rules documents")
+	at := fs.String("at", "", "judge exemption expiry dates as of this `day`, YYYY-MM-DD (default: today)")
+	pos, code, ok := fs.parse(args, stdout, stderr)
+	if !ok {
+		return code
+	}
+	if len(pos) == 0 {
+		return fs.usageError(stderr, "no FILE given")
+	}
+	now := time.Now()
+	if *at != "" {
+		t, err := time.Parse(time.DateOnly, *at)
+		if err != nil {
+			return fs.usageError(stderr, "--at %q is not a YYYY-MM-DD date", *at)
+		}
+		now = t
+	}
+	eng, err := loadPolicy(*policyPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "sgwarden check: %v\n", err)
+		return exitUsage
+	}
+
+	rep := checkReport{Policy: orDefault(*policyPath), Mode: eng.Mode(), Inputs: []checkedInput{}, Findings: []finding{}}
+	bad := false
+	for _, name := range pos {
+		ins, err := readInputs(name)
+		if err != nil {
+			fmt.Fprintf(stderr, "sgwarden check: %v\n", err)
+			bad = true
+			continue
+		}
+		for _, in := range ins {
+			ci, vs, err := judge(eng, in, *actor, now)
+			if err != nil {
+				fmt.Fprintf(stderr, "sgwarden check: %s: %v\n", in.source, err)
+				bad = true
+				continue
+			}
+			rep.Inputs = append(rep.Inputs, ci)
+			rep.Counts.Rules += ci.Rules
+			for i := range vs {
+				rep.Findings = append(rep.Findings, newFinding(in.source, ci.EventID, &vs[i]))
+			}
+		}
+	}
+	for _, r := range groupByRule(rep.Findings) {
+		rep.Counts.add(r.decision)
+	}
+
+	var werr error
+	if output.value == "json" {
+		werr = writeJSON(stdout, rep)
+	} else {
+		werr = writeCheckTable(stdout, &rep)
+	}
+	if werr != nil {
+		return writeFailed(stderr, "check", werr)
+	}
+	if bad {
+		return exitUsage
+	}
+	for _, f := range rep.Findings {
+		if fails(failOn.value, f.Decision) {
+			return exitFindings
+		}
+	}
+	return exitOK
+}
+
+// judge evaluates one input.
+func judge(eng *policy.Engine, in input, actor string, now time.Time) (checkedInput, []policy.Violation, error) {
+	if in.event == nil {
+		ci := checkedInput{Source: in.source, Kind: "rules", Actor: actor, Rules: len(in.rules)}
+		return ci, eng.EvaluateAll(in.rules, policy.EvalContext{ActorARN: actor, Now: now}), nil
+	}
+	ci := checkedInput{Source: in.source, Kind: "event"}
+	ev, err := cloudtrail.Decode(in.event)
+	if errors.Is(err, cloudtrail.ErrUnsupported) {
+		ci.Note = "unsupported event: ignored"
+		return ci, nil, nil
+	}
+	if err != nil {
+		return ci, nil, err
+	}
+	ci.EventID, ci.EventName, ci.Actor = ev.ID, ev.Name, ev.Actor.ARN
+	switch {
+	case ev.Failed():
+		ci.Note = "failed call (" + ev.ErrorCode + "): nothing changed"
+		return ci, nil, nil
+	case ev.Kind != cloudtrail.KindRuleAdded && ev.Kind != cloudtrail.KindRuleModified:
+		ci.Note = "no rule added (" + string(ev.Kind) + "): judged against the account by replay or audit"
+		return ci, nil, nil
+	}
+	ci.Rules = len(ev.Rules)
+	return ci, eng.EvaluateAll(ev.Rules, policy.EvalContext{ActorARN: ev.Actor.ARN, Now: now}), nil
+}
+
+// decisionRank orders decisions from the least to the most serious.
+var decisionRank = map[policy.Decision]int{
+	policy.DecisionExempt: 1, policy.DecisionAlert: 2, policy.DecisionWouldRevert: 3, policy.DecisionRevert: 4,
+}
+
+// ruleRow is one offending rule: its findings, its most serious decision
+// and its worst severity.
+type ruleRow struct {
+	findings []finding
+	decision policy.Decision
+	severity string
+}
+
+// groupByRule groups consecutive findings about the same rule (evaluation
+// keeps them together).
+func groupByRule(fs []finding) []ruleRow {
+	var rows []ruleRow
+	for i := 0; i < len(fs); {
+		j := i + 1
+		for j < len(fs) && sameRule(&fs[j], &fs[i]) {
+			j++
+		}
+		r := ruleRow{findings: fs[i:j], decision: fs[i].Decision, severity: string(fs[i].Severity)}
+		for _, g := range fs[i:j] {
+			if decisionRank[g.Decision] > decisionRank[r.decision] {
+				r.decision = g.Decision
+			}
+			r.severity = notify.Worst(r.severity, string(g.Severity))
+		}
+		rows = append(rows, r)
+		i = j
+	}
+	return rows
+}
+
+// writeCheckTable prints one line per offending rule (its most serious
+// decision, its worst severity and every check it matched), the inputs
+// that were not judged, and a verdict.
+func writeCheckTable(w io.Writer, rep *checkReport) error {
+	t := &table{header: []string{"SOURCE", "GROUP", "RULE", "DECISION", "SEVERITY", "WHAT", "CHECKS"}}
+	for _, r := range groupByRule(rep.Findings) {
+		f := r.findings[0]
+		var checks []string
+		for _, g := range r.findings {
+			c := g.Check
+			if g.Exemption != "" {
+				c += " (exempt: " + g.Exemption + ")"
+			}
+			checks = append(checks, c)
+		}
+		what := f.Protocol
+		if f.Ports != "all" || f.Protocol != "all" {
+			what += "/" + f.Ports
+		}
+		if f.Direction == "egress" {
+			what = "egress " + what + " to " + f.Peer
+		} else {
+			what += " from " + f.Peer
+		}
+		switch {
+		case f.GroupInfoNeeded:
+			what += " (group tags unknown)"
+		case f.PrefixListUnresolved:
+			what += " (list entries unknown)"
+		}
+		t.add(f.Source, f.GroupID, orDash(f.RuleID), string(r.decision), r.severity, what, strings.Join(checks, ", "))
+	}
+	var b strings.Builder
+	if len(t.rows) > 0 {
+		if err := t.write(&b, false); err != nil {
+			return err
+		}
+		b.WriteString("\n")
+	}
+	for _, in := range rep.Inputs {
+		if in.Note != "" {
+			fmt.Fprintf(&b, "%s: %s %s\n", in.Source, orDash(in.EventName), in.Note)
+		}
+	}
+	c := rep.Counts
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		word string
+	}{{c.Revert, "to revert"}, {c.WouldRevert, "would be reverted (dry-run)"}, {c.Alert, "to alert on"}, {c.Exempt, "exempt"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.word))
+		}
+	}
+	verdict := "compliant"
+	if len(parts) > 0 {
+		verdict = strings.Join(parts, ", ")
+	}
+	fmt.Fprintf(&b, "%d rules in %d inputs, policy %s (%s): %s\n", c.Rules, len(rep.Inputs), rep.Policy, rep.Mode, verdict)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// sameRule reports whether two findings are about the same rule of the same
+// input (an event's new rules may have no ID yet).
+func sameRule(a, b *finding) bool {
+	return a.Source == b.Source && a.GroupID == b.GroupID && a.RuleID == b.RuleID &&
+		a.Direction == b.Direction && a.Protocol == b.Protocol && a.Ports == b.Ports && a.Peer == b.Peer
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func orDefault(path string) string {
+	if path == "" {
+		return "default"
+	}
+	return path
+}
