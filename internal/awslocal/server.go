@@ -43,6 +43,9 @@ type Server struct {
 	snsSeq   uint64
 
 	services map[string]service
+	// delivery holds the CloudTrail/EventBridge/Lambda/CloudWatch/SQS/IAM
+	// state that doctor reads (doctor_state.go).
+	delivery *deliveryState
 
 	rec    recorder
 	faults faultSet
@@ -135,6 +138,7 @@ func New(opts ...Option) (*Server, error) {
 		"sns": snsService{s},
 		"sts": stsService{s},
 	}
+	s.addDeliveryServices()
 	for _, o := range opts {
 		if o == nil {
 			continue
