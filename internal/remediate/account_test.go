@@ -344,3 +344,41 @@ func ruleItem(groupID, ruleID string, egress bool, proto string, from, to int, c
 func authorizeResp(items ...string) string {
 	return `{"requestId": "6c1f2a3b-0000-4000-8000-000000000001", "_return": true, "securityGroupRuleSet": {"items": [` + strings.Join(items, ", ") + `]}}`
 }
+
+// logRecords decodes the JSON log lines and fails on a key that appears
+// twice in one record (slog's With does not deduplicate).
+func (a *testAccount) logRecords() []map[string]any {
+	a.t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(a.logs.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		dec := json.NewDecoder(strings.NewReader(line))
+		if _, err := dec.Token(); err != nil {
+			a.t.Fatalf("log line is not JSON: %v\n%s", err, line)
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				a.t.Fatalf("log line: %v\n%s", err, line)
+			}
+			key, _ := k.(string)
+			if seen[key] {
+				a.t.Errorf("log key %q twice in one record: %s", key, line)
+			}
+			seen[key] = true
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				a.t.Fatalf("log line: %v\n%s", err, line)
+			}
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			a.t.Fatalf("log line is not JSON: %v\n%s", err, line)
+		}
+		out = append(out, m)
+	}
+	return out
+}

@@ -169,6 +169,7 @@ func (r *Remediator) Handle(ctx context.Context, raw json.RawMessage) (res Resul
 	}
 	iv.ev = ev
 	iv.log = iv.log.With(slog.String("event_id", ev.ID), slog.String("event_name", ev.Name))
+	iv.eventLog = iv.log
 	res = Result{EventID: ev.ID, EventName: ev.Name}
 	if g := ev.GroupID; g != "" {
 		iv.log = iv.log.With(slog.String("group_id", g))
@@ -203,6 +204,9 @@ type invocation struct {
 	m     metrics
 	now   time.Time
 	log   *slog.Logger
+	// eventLog is log before any group_id was added, for loggers that add
+	// their own (a key must appear once per record).
+	eventLog *slog.Logger
 }
 
 func (iv *invocation) ignore(ctx context.Context, res Result, why string) Result {

@@ -92,9 +92,10 @@ func (iv *invocation) handleRules(ctx context.Context, res Result) (Result, erro
 		return iv.fail(ctx, res, a, err)
 	}
 	groupID := ev.GroupID
-	if st.group != nil {
+	if st.group != nil && aws.ToString(st.group.GroupId) != groupID {
+		// The groupName form: the ID is known only now.
 		groupID = aws.ToString(st.group.GroupId)
-		iv.log = iv.log.With(slog.String("group_id", groupID))
+		iv.log = iv.eventLog.With(slog.String("group_id", groupID))
 	}
 
 	start = time.Now()
@@ -139,7 +140,8 @@ func (iv *invocation) handleRules(ctx context.Context, res Result) (Result, erro
 			iv.m.violations++
 		}
 	}
-	iv.m.evaluated += len(cur)
+	// The current rules are the event's rules judged again: not counted
+	// twice in Evaluated.
 	iv.m.time(stageEvaluate, start)
 
 	// 3. Revert (and find what the rules exposed, concurrently).
@@ -163,7 +165,7 @@ func (iv *invocation) handleRules(ctx context.Context, res Result) (Result, erro
 	}
 	if len(toRevert) > 0 {
 		t := time.Now()
-		rv := &Reverter{EC2: iv.ec2, Logger: iv.log}
+		rv := &Reverter{EC2: iv.ec2, Logger: iv.eventLog}
 		outs, revErr = rv.RevertRules(ctx, groupID, toRevert)
 		revTime = time.Since(t)
 	}
