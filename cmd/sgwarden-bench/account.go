@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/sgwarden/sgwarden/internal/awslocal"
 )
@@ -121,38 +120,38 @@ type scene struct {
 	ec2      *ec2.Client
 }
 
-// setupScene creates the scene through the SDK.
+// Scene IDs, fixed so that the events and the logs are easy to read.
+const (
+	sceneVPC   = "vpc-0bench0000000001"
+	sceneGroup = "sg-0bench0000000001"
+	sceneENI   = "eni-0bench0000000001"
+	sceneTopic = "sgwarden-alerts"
+)
+
+// setupScene seeds the scene: a VPC group with no ingress (and the default
+// egress), an instance ENI carrying it, and the alert topic.
 func (a *emulatedAccount) setupScene(ctx context.Context) (*scene, error) {
-	cfg := a.awsConfig()
-	s := &scene{account: a.local.Account(), ec2: ec2.NewFromConfig(cfg)}
-	topic, err := sns.NewFromConfig(cfg).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("sgwarden-alerts")})
-	if err != nil {
-		return nil, fmt.Errorf("create topic: %w", err)
-	}
-	s.topicARN = aws.ToString(topic.TopicArn)
-	vpc, err := s.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.42.0.0/16")})
-	if err != nil {
-		return nil, fmt.Errorf("create VPC: %w", err)
-	}
-	s.vpcID = aws.ToString(vpc.Vpc.VpcId)
-	sg, err := s.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
-		GroupName: aws.String("bench-web"), Description: aws.String("make bench"), VpcId: vpc.Vpc.VpcId,
+	err := a.local.Seed(&awslocal.Fixture{
+		Region: benchRegion,
+		VPCs:   []awslocal.VPCSpec{{ID: sceneVPC, CIDR: "10.42.0.0/16"}},
+		Groups: []awslocal.GroupSpec{{ID: sceneGroup, Name: "bench-web", Description: "make bench", VPC: sceneVPC}},
+		NetworkInterfaces: []awslocal.ENISpec{{
+			ID: sceneENI, VPC: sceneVPC, Groups: []string{sceneGroup},
+			InterfaceType: "interface", InstanceID: "i-0bench0000000001", PrivateIP: "10.42.1.10",
+		}},
+		Topics: []string{sceneTopic},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("create security group: %w", err)
+		return nil, fmt.Errorf("seed the bench scene: %w", err)
 	}
-	s.groupID = aws.ToString(sg.GroupId)
-	subnet, err := s.ec2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.42.1.0/24")})
-	if err != nil {
-		return nil, fmt.Errorf("create subnet: %w", err)
+	s := &scene{
+		account: a.local.Account(), vpcID: sceneVPC, groupID: sceneGroup, eniID: sceneENI,
+		topicARN: "arn:aws:sns:" + benchRegion + ":" + a.local.Account() + ":" + sceneTopic,
+		ec2:      ec2.NewFromConfig(a.awsConfig()),
 	}
-	eni, err := s.ec2.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{
-		SubnetId: subnet.Subnet.SubnetId, Groups: []string{s.groupID},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("create network interface: %w", err)
+	if err := s.expectNoIngress(ctx, "after seeding"); err != nil {
+		return nil, err
 	}
-	s.eniID = aws.ToString(eni.NetworkInterface.NetworkInterfaceId)
 	return s, nil
 }
 
