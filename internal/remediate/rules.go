@@ -66,6 +66,14 @@ func (iv *invocation) handleRules(ctx context.Context, res Result) (Result, erro
 	var scratch []policy.Violation
 	for i := range ev.Rules {
 		scratch = engine.Evaluate(&ev.Rules[i], ec, scratch[:0])
+		if len(scratch) == 0 && ev.Rules[i].GroupName == "default" {
+			// EC2 reserves the name "default" for the VPC's default group,
+			// so checks on the default group (EC2.2) apply before the group
+			// is described; its tags stay unknown until then.
+			r := ev.Rules[i]
+			r.GroupKnown, r.IsDefaultGroup = true, true
+			scratch = engine.Evaluate(&r, ec, scratch[:0])
+		}
 		if len(scratch) > 0 {
 			candidates = append(candidates, &ev.Rules[i])
 		}

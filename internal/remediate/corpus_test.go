@@ -1,0 +1,397 @@
+package remediate_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/sgwarden/sgwarden/internal/awslocal"
+	"github.com/sgwarden/sgwarden/internal/cloudtrail"
+	"github.com/sgwarden/sgwarden/internal/policy"
+	"github.com/sgwarden/sgwarden/internal/remediate"
+)
+
+var corpusUpdate = flag.Bool("update", false, "rewrite events/expected.json from the corpus replay")
+
+// The constants of the corpus replay (events/README.md).
+const (
+	corpusDir      = "../../events"
+	corpusAccount  = "123456789012"
+	corpusRegion   = "us-east-1"
+	corpusTopicARN = "arn:aws:sns:us-east-1:123456789012:sgwarden-alerts"
+	corpusRoleARN  = "arn:aws:iam::123456789012:role/sgwarden-remediate"
+)
+
+// corpusNow is the fixed clock: after every event of the corpus, before the
+// bastion exemption (sgwarden:exempt=2026-11-27) runs out.
+var corpusNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+// corpusGolden is events/expected.json.
+type corpusGolden struct {
+	Comment   string          `json:"comment"`
+	Constants corpusConstants `json:"constants"`
+	Events    []corpusEntry   `json:"events"`
+}
+
+type corpusConstants struct {
+	Account          string `json:"account"`
+	Region           string `json:"region"`
+	TopicARN         string `json:"topicArn"`
+	RoleARN          string `json:"roleArn"`
+	Now              string `json:"now"`
+	Policy           string `json:"policy"`
+	Mode             string `json:"mode"`
+	PrefixListAction string `json:"prefixListAction"`
+	Fixture          string `json:"fixture"`
+}
+
+type corpusEntry struct {
+	File    string         `json:"file"`
+	Decoded corpusDecoded  `json:"decoded"`
+	Outcome *corpusOutcome `json:"outcome"`
+}
+
+type corpusDecoded struct {
+	EventID   string `json:"eventId,omitempty"`
+	EventName string `json:"eventName,omitempty"`
+	Kind      string `json:"kind,omitempty"`
+	Failed    bool   `json:"failed"`
+	ErrorCode string `json:"errorCode,omitempty"`
+	// Error is the *cloudtrail.DecodeError text when the file does not decode.
+	Error string `json:"error,omitempty"`
+}
+
+type corpusOutcome struct {
+	Action         string   `json:"action"`
+	Ignored        string   `json:"ignored"`
+	Revoked        []string `json:"revoked"`
+	AlreadyGone    []string `json:"alreadyGone"`
+	Kept           []string `json:"kept"`
+	Failed         []string `json:"failed"`
+	RemovedEntries []string `json:"removedEntries"`
+	Published      bool     `json:"published"`
+	AWSCalls       int      `json:"awsCalls"`
+	Subject        string   `json:"subject"`
+	// Error is the error Handle returned, if any.
+	Error string `json:"error,omitempty"`
+}
+
+// corpusFiles lists events/NN-*.json in replay order.
+func corpusFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(corpusDir, "[0-9][0-9]-*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 28 {
+		t.Fatalf("events/ holds %d events, want at least 28", len(files))
+	}
+	slices.Sort(files)
+	return files
+}
+
+// corpusAccountState is every rule of the account and every prefix-list
+// entry, read outside the remediator.
+type corpusAccountState struct {
+	rules   map[string]string // rule ID -> group ID
+	entries map[string]bool   // "pl-...|cidr"
+}
+
+func corpusSnapshot(t *testing.T, ctx context.Context, client *ec2.Client) corpusAccountState {
+	t.Helper()
+	st := corpusAccountState{rules: map[string]string{}, entries: map[string]bool{}}
+	p := ec2.NewDescribeSecurityGroupRulesPaginator(client, &ec2.DescribeSecurityGroupRulesInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatalf("DescribeSecurityGroupRules: %v", err)
+		}
+		for _, r := range out.SecurityGroupRules {
+			st.rules[aws.ToString(r.SecurityGroupRuleId)] = aws.ToString(r.GroupId)
+		}
+	}
+	lists, err := client.DescribeManagedPrefixLists(ctx, &ec2.DescribeManagedPrefixListsInput{})
+	if err != nil {
+		t.Fatalf("DescribeManagedPrefixLists: %v", err)
+	}
+	for _, l := range lists.PrefixLists {
+		id := aws.ToString(l.PrefixListId)
+		if aws.ToString(l.OwnerId) == "AWS" {
+			continue
+		}
+		out, err := client.GetManagedPrefixListEntries(ctx, &ec2.GetManagedPrefixListEntriesInput{PrefixListId: l.PrefixListId})
+		if err != nil {
+			t.Fatalf("GetManagedPrefixListEntries(%s): %v", id, err)
+		}
+		for _, e := range out.Entries {
+			st.entries[id+"|"+aws.ToString(e.Cidr)] = true
+		}
+	}
+	return st
+}
+
+// corpusEventRuleIDs is the set of rules an event may revert: the IDs it
+// names, or, for rules without an ID, the rules of the account with the same
+// tuple.
+func corpusEventRuleIDs(t *testing.T, ctx context.Context, client *ec2.Client, ev *cloudtrail.Event) map[string]bool {
+	t.Helper()
+	ids := map[string]bool{}
+	var byTuple []policy.Rule
+	for _, r := range ev.Rules {
+		if r.RuleID != "" {
+			ids[r.RuleID] = true
+		} else {
+			byTuple = append(byTuple, r)
+		}
+	}
+	if len(byTuple) == 0 {
+		return ids
+	}
+	out, err := client.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{})
+	if err != nil {
+		t.Fatalf("DescribeSecurityGroupRules: %v", err)
+	}
+	for i := range out.SecurityGroupRules {
+		cur, err := remediate.RuleFromEC2(&out.SecurityGroupRules[i])
+		if err != nil {
+			continue
+		}
+		for k := range byTuple {
+			if (byTuple[k].GroupID == "" || byTuple[k].GroupID == cur.GroupID) && remediate.SameTuple(&byTuple[k], &cur) {
+				ids[cur.RuleID] = true
+			}
+		}
+	}
+	return ids
+}
+
+func corpusCalls(calls []awslocal.Call) (ec2Calls, snsCalls int) {
+	for _, c := range calls {
+		switch c.Service {
+		case "ec2":
+			ec2Calls++
+		case "sns":
+			snsCalls++
+		}
+	}
+	return ec2Calls, snsCalls
+}
+
+func corpusSorted(s []string) []string {
+	out := append([]string{}, s...)
+	slices.Sort(out)
+	return out
+}
+
+func corpusNonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// TestCorpus replays events/ in order against a fresh emulated account
+// seeded with events/account.yaml, compares every outcome with
+// events/expected.json (refresh with -update), and checks the invariants
+// that make the outcomes trustworthy whatever the golden file says.
+func TestCorpus(t *testing.T) {
+	ctx := context.Background()
+	fixture, err := awslocal.LoadFixture(filepath.Join(corpusDir, "account.yaml"))
+	if err != nil {
+		t.Fatalf("load fixture: %v", err)
+	}
+	srv := awslocal.Start(t, awslocal.WithFixture(fixture))
+	cfg := srv.AWSConfig(ctx)
+	ec2Client := ec2.NewFromConfig(cfg)
+	// A second client reads the account outside the remediator.
+	observer := ec2.NewFromConfig(cfg)
+	rem, err := remediate.New(remediate.Config{
+		Engine:           policy.Default(),
+		EC2:              ec2Client,
+		SNS:              sns.NewFromConfig(cfg),
+		TopicARN:         corpusTopicARN,
+		RoleARN:          corpusRoleARN,
+		PrefixListAction: policy.ActionRevert,
+		Mode:             policy.ModeEnforce,
+		Now:              func() time.Time { return corpusNow },
+		Logger:           slog.New(slog.NewJSONHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatalf("remediate.New: %v", err)
+	}
+
+	got := corpusGolden{
+		Comment: "Generated by go test ./internal/remediate -run Corpus -update; the schema is in events/README.md.",
+		Constants: corpusConstants{
+			Account: corpusAccount, Region: corpusRegion, TopicARN: corpusTopicARN, RoleARN: corpusRoleARN,
+			Now: corpusNow.Format(time.RFC3339), Policy: "default", Mode: string(policy.ModeEnforce),
+			PrefixListAction: string(policy.ActionRevert), Fixture: "account.yaml",
+		},
+	}
+	seen := map[string]bool{}
+	for _, path := range corpusFiles(t) {
+		name := filepath.Base(path)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entry := corpusEntry{File: name}
+		ev, decErr := cloudtrail.Decode(data)
+		if decErr != nil {
+			var de *cloudtrail.DecodeError
+			if !errors.As(decErr, &de) {
+				t.Errorf("%s: Decode error %T, want *cloudtrail.DecodeError", name, decErr)
+			}
+			entry.Decoded.Error = decErr.Error()
+		} else {
+			entry.Decoded = corpusDecoded{EventID: ev.ID, EventName: ev.Name, Kind: string(ev.Kind), Failed: ev.Failed(), ErrorCode: ev.ErrorCode}
+		}
+
+		before := corpusSnapshot(t, ctx, observer)
+		var linked map[string]bool
+		if ev != nil {
+			linked = corpusEventRuleIDs(t, ctx, observer, ev)
+		}
+		srv.ResetCalls()
+		msgsBefore := len(srv.SNSMessages())
+		res, herr := rem.Handle(ctx, json.RawMessage(data))
+		calls := srv.Calls()
+		after := corpusSnapshot(t, ctx, observer)
+
+		out := &corpusOutcome{
+			Action: string(res.Action), Ignored: res.Ignored,
+			Revoked: corpusNonNil(res.Revoked), AlreadyGone: corpusNonNil(res.AlreadyGone), Kept: corpusNonNil(res.Kept),
+			Failed: corpusNonNil(res.Failed), RemovedEntries: corpusNonNil(res.RemovedEntries),
+			Published: res.Published, AWSCalls: res.AWSCalls,
+		}
+		if herr != nil {
+			out.Error = herr.Error()
+		}
+		msgs := srv.SNSMessages()
+		switch {
+		case len(msgs) == msgsBefore+1:
+			out.Subject = msgs[len(msgs)-1].Subject
+		case len(msgs) != msgsBefore:
+			t.Errorf("%s: %d SNS messages published, want at most 1", name, len(msgs)-msgsBefore)
+		}
+		if res.Published != (len(msgs) > msgsBefore) {
+			t.Errorf("%s: Published = %v but %d messages reached the topic", name, res.Published, len(msgs)-msgsBefore)
+		}
+		entry.Outcome = out
+		got.Events = append(got.Events, entry)
+
+		// Invariants.
+		ec2Calls, snsCalls := corpusCalls(calls)
+		if res.AWSCalls != len(calls) {
+			t.Errorf("%s: AWSCalls = %d, but the account received %d calls", name, res.AWSCalls, len(calls))
+		}
+		if res.Ignored != "" && res.Ignored != "no longer violates" && len(res.Revoked)+len(res.RemovedEntries) > 0 {
+			t.Errorf("%s: ignored (%s) yet changed the account", name, res.Ignored)
+		}
+		switch {
+		case res.Ignored == "compliant", strings.HasPrefix(res.Ignored, "failed call"),
+			res.Ignored == "made by sgwarden's own role", strings.HasPrefix(res.Ignored, "nothing to check"):
+			if len(calls) != 0 {
+				t.Errorf("%s: ignored (%s) with %d AWS calls, want 0", name, res.Ignored, len(calls))
+			}
+		}
+		var disappeared []string
+		for id := range before.rules {
+			if _, ok := after.rules[id]; !ok {
+				disappeared = append(disappeared, id)
+			}
+		}
+		for id := range after.rules {
+			if _, ok := before.rules[id]; !ok {
+				t.Errorf("%s: rule %s appeared in the account", name, id)
+			}
+		}
+		slices.Sort(disappeared)
+		if !slices.Equal(disappeared, corpusSorted(res.Revoked)) {
+			t.Errorf("%s: rules gone from the account %v, want exactly the revoked %v", name, disappeared, res.Revoked)
+		}
+		for _, id := range disappeared {
+			if !linked[id] {
+				t.Errorf("%s: rule %s disappeared but is not a rule of the event", name, id)
+			}
+		}
+		var removed []string
+		for k := range before.entries {
+			if !after.entries[k] {
+				_, cidr, _ := strings.Cut(k, "|")
+				removed = append(removed, cidr)
+			}
+		}
+		slices.Sort(removed)
+		if !slices.Equal(removed, corpusSorted(res.RemovedEntries)) {
+			t.Errorf("%s: prefix-list entries gone %v, want exactly the removed %v", name, removed, res.RemovedEntries)
+		}
+		if ev != nil && len(res.RemovedEntries) > 0 {
+			for _, cidr := range res.RemovedEntries {
+				if ev.PrefixList == nil || !slices.ContainsFunc(ev.PrefixList.Added, func(e cloudtrail.PrefixListEntry) bool { return e.CIDR == cidr }) {
+					t.Errorf("%s: removed entry %s that the event did not add", name, cidr)
+				}
+			}
+		}
+		if ev != nil {
+			if seen[ev.ID] && (len(res.Revoked) > 0 || len(res.RemovedEntries) > 0) {
+				t.Errorf("%s: redelivered event %s revoked %v again", name, ev.ID, res.Revoked)
+			}
+			seen[ev.ID] = true
+			if (ev.Kind == cloudtrail.KindRuleAdded || ev.Kind == cloudtrail.KindRuleModified) && (ec2Calls > 4 || snsCalls > 1) {
+				t.Errorf("%s: %d EC2 and %d SNS calls, want at most 4 and 1 for a rule event", name, ec2Calls, snsCalls)
+			}
+		}
+	}
+
+	goldenPath := filepath.Join(corpusDir, "expected.json")
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(got); err != nil {
+		t.Fatal(err)
+	}
+	if *corpusUpdate {
+		if err := os.WriteFile(goldenPath, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	wantData, err := os.ReadFile(goldenPath)
+	if err != nil {
+		t.Fatalf("read golden file (run with -update to create it): %v", err)
+	}
+	var want corpusGolden
+	if err := json.Unmarshal(wantData, &want); err != nil {
+		t.Fatalf("parse %s: %v", goldenPath, err)
+	}
+	if want.Constants != got.Constants {
+		t.Errorf("constants = %+v, want %+v", got.Constants, want.Constants)
+	}
+	if len(want.Events) != len(got.Events) {
+		t.Errorf("%d events replayed, golden file has %d (run with -update)", len(got.Events), len(want.Events))
+	}
+	for i := range min(len(want.Events), len(got.Events)) {
+		g, w := got.Events[i], want.Events[i]
+		gj, _ := json.Marshal(g)
+		wj, _ := json.Marshal(w)
+		if !bytes.Equal(gj, wj) {
+			t.Errorf("replay of %s:\n got %s\nwant %s", g.File, gj, wj)
+		}
+	}
+}
