@@ -9,19 +9,21 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/sgwarden/sgwarden/internal/lambdarie"
 )
 
 // lambdaFlags are the Makefile's LAMBDA_FLAGS (build_test.go checks that
 // they stay in step): every function and the hello-world baseline are built
 // with them, so that the baseline differs only by its code.
-var lambdaFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w"}
+var lambdaFlags = lambdarie.BuildFlags
 
 // Packages measured.
 const (
 	pkgHello     = "./cmd/sgwarden-bench/hello"
 	pkgRemediate = "./functions/remediate"
 	pkgAudit     = "./functions/audit"
-	pkgRIE       = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
+	pkgRIE       = lambdarie.RIEPackage
 )
 
 // target is a platform to build for.
