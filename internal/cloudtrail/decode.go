@@ -10,23 +10,36 @@ import (
 	"github.com/sgwarden/sgwarden/internal/policy"
 )
 
-// SupportedEventNames lists every eventName the decoder handles. The
-// EventBridge rule in infra/cdk is built from this list.
-var SupportedEventNames = []string{
-	"AuthorizeSecurityGroupIngress",
-	"AuthorizeSecurityGroupEgress",
-	"RevokeSecurityGroupIngress",
-	"RevokeSecurityGroupEgress",
-	"ModifySecurityGroupRules",
-	"CreateSecurityGroup",
-	"CreateManagedPrefixList",
-	"ModifyManagedPrefixList",
-	"CreateTags",
-	"DeleteTags",
-	"RunInstances",
-	"CreateNetworkInterface",
-	"ModifyNetworkInterfaceAttribute",
+// eventKinds is the single table of supported events: SupportedEventNames
+// and kindOf are both read from it.
+var eventKinds = [...]struct {
+	name string
+	kind Kind
+}{
+	{"AuthorizeSecurityGroupIngress", KindRuleAdded},
+	{"AuthorizeSecurityGroupEgress", KindRuleAdded},
+	{"RevokeSecurityGroupIngress", KindRuleRevoked},
+	{"RevokeSecurityGroupEgress", KindRuleRevoked},
+	{"ModifySecurityGroupRules", KindRuleModified},
+	{"CreateSecurityGroup", KindGroupCreated},
+	{"CreateManagedPrefixList", KindPrefixListChange},
+	{"ModifyManagedPrefixList", KindPrefixListChange},
+	{"CreateTags", KindTagsChanged},
+	{"DeleteTags", KindTagsChanged},
+	{"RunInstances", KindGroupsAttached},
+	{"CreateNetworkInterface", KindGroupsAttached},
+	{"ModifyNetworkInterfaceAttribute", KindGroupsAttached},
 }
+
+// SupportedEventNames lists every eventName the decoder handles, in a
+// stable order. The EventBridge rule in infra/cdk is built from this list.
+var SupportedEventNames = func() []string {
+	names := make([]string, len(eventKinds))
+	for i, e := range eventKinds {
+		names[i] = e.name
+	}
+	return names
+}()
 
 // The envelope and record values the decoder accepts.
 const (
@@ -37,21 +50,10 @@ const (
 
 // kindOf maps a supported eventName to its Kind; ok is false for any other name.
 func kindOf(name string) (Kind, bool) {
-	switch name {
-	case "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress":
-		return KindRuleAdded, true
-	case "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress":
-		return KindRuleRevoked, true
-	case "ModifySecurityGroupRules":
-		return KindRuleModified, true
-	case "CreateSecurityGroup":
-		return KindGroupCreated, true
-	case "CreateManagedPrefixList", "ModifyManagedPrefixList":
-		return KindPrefixListChange, true
-	case "CreateTags", "DeleteTags":
-		return KindTagsChanged, true
-	case "RunInstances", "CreateNetworkInterface", "ModifyNetworkInterfaceAttribute":
-		return KindGroupsAttached, true
+	for i := range eventKinds {
+		if eventKinds[i].name == name {
+			return eventKinds[i].kind, true
+		}
 	}
 	return "", false
 }
@@ -229,13 +231,17 @@ func (d *decoder) ruleChange(egress bool) error {
 
 	if len(respRules) > 0 {
 		// The response lists the rules as created, with their IDs: it is the truth.
-		ev.Rules = make([]policy.Rule, len(respRules))
+		// Rules are appended only once complete: a failed call keeps the
+		// ones that decoded.
+		ev.Rules = make([]policy.Rule, 0, len(respRules))
 		for i := range respRules {
-			if err := d.responseRule(&ev.Rules[i], &respRules[i], idx(respPath, i)); err != nil {
+			var r policy.Rule
+			if err := d.responseRule(&r, &respRules[i], idx(respPath, i)); err != nil {
 				return err
 			}
+			ev.Rules = append(ev.Rules, r)
 			if ev.GroupID == "" {
-				ev.GroupID = ev.Rules[i].GroupID
+				ev.GroupID = r.GroupID
 			}
 		}
 	} else {
