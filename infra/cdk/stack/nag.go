@@ -42,7 +42,8 @@ const ownAccount = `(<AWS::AccountId>|[0-9]{12})`
 
 // suppressions lists every finding the stack accepts, each with its reason.
 func (b *builder) suppressions() {
-	for _, role := range []constructs.IConstruct{b.remediate.Role(), b.audit.Role()} {
+	for i, role := range []constructs.IConstruct{b.remediate.Role(), b.audit.Role()} {
+		isRemediate := i == 0
 		suppress(role, "AwsSolutions-IAM5",
 			"ec2:DescribeSecurityGroups, DescribeSecurityGroupRules, DescribeNetworkInterfaces and "+
 				"DescribeManagedPrefixLists do not support resource-level permissions, so IAM requires Resource \"*\"; "+
@@ -58,7 +59,7 @@ func (b *builder) suppressions() {
 				"including AWS-managed lists (owner \"aws\") and lists shared by other accounts, which are not "+
 				"known at deploy time; partition, region and resource type are fixed and the action is read-only.",
 			ec2ARN(`\*`, "prefix-list"))
-		if b.s.PrefixListAction == "revert" {
+		if b.s.PrefixListAction == "revert" && isRemediate {
 			suppress(role, "AwsSolutions-IAM5",
 				"prefixListAction=revert removes public entries from any customer-managed prefix list of this "+
 					"account and region that rules reference; the wildcard stands for the list ID only.",

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sgwarden/sgwarden/internal/cloudtrail"
+	"github.com/sgwarden/sgwarden/internal/lambdaenv"
 )
 
 // Function sizing and delivery settings (DESIGN §8).
@@ -63,10 +64,10 @@ func SettingsFromContext(node constructs.Node) (*Settings, error) {
 // decoder supports.
 func RulePattern() map[string]any {
 	return map[string]any{
-		"source":      []string{"aws.ec2"},
-		"detail-type": []string{"AWS API Call via CloudTrail"},
+		"source":      []string{cloudtrail.Source},
+		"detail-type": []string{cloudtrail.DetailType},
 		"detail": map[string]any{
-			"eventSource": []string{"ec2.amazonaws.com"},
+			"eventSource": []string{cloudtrail.EventSource},
 			"eventName":   slices.Clone(cloudtrail.SupportedEventNames),
 			"errorCode":   []map[string]bool{{"exists": false}},
 		},
@@ -266,10 +267,10 @@ func (b *builder) functions(remediateDir, auditDir string) {
 	})
 
 	env := map[string]*string{
-		"SGWARDEN_MODE":               jsii.String(b.s.Mode),
-		"SGWARDEN_TOPIC_ARN":          b.topic.TopicArn(),
-		"SGWARDEN_ROLE_ARN":           remediateRole.RoleArn(),
-		"SGWARDEN_PREFIX_LIST_ACTION": jsii.String(b.s.PrefixListAction),
+		lambdaenv.EnvMode:             jsii.String(b.s.Mode),
+		lambdaenv.EnvTopicARN:         b.topic.TopicArn(),
+		lambdaenv.EnvRoleARN:          remediateRole.RoleArn(),
+		lambdaenv.EnvPrefixListAction: jsii.String(b.s.PrefixListAction),
 	}
 	var layers *[]awslambda.ILayerVersion
 	if b.s.PolicyFile != "" {
@@ -284,21 +285,21 @@ func (b *builder) functions(remediateDir, auditDir string) {
 			CompatibleRuntimes:      &[]awslambda.Runtime{awslambda.Runtime_PROVIDED_AL2023()},
 		})
 		layers = &[]awslambda.ILayerVersion{b.policyLayer}
-		env["SGWARDEN_POLICY_FILE"] = jsii.String(policyLayerMountPath + "/" + name)
+		env[lambdaenv.EnvPolicyFile] = jsii.String(policyLayerMountPath + "/" + name)
 	}
 
 	auditEnv := map[string]*string{
-		"SGWARDEN_REGIONS": jsii.String(""), // the function's own region: one stack per region
+		lambdaenv.EnvRegions: jsii.String(""), // the function's own region: one stack per region
 	}
 	for k, v := range env {
 		auditEnv[k] = v
 	}
 	if b.s.MaxReverts >= 0 {
-		auditEnv["SGWARDEN_MAX_REVERTS"] = jsii.String(strconv.Itoa(b.s.MaxReverts))
+		auditEnv[lambdaenv.EnvMaxReverts] = jsii.String(strconv.Itoa(b.s.MaxReverts))
 	}
 	if b.reports != nil {
-		auditEnv["SGWARDEN_REPORT_BUCKET"] = b.reports.BucketName()
-		auditEnv["SGWARDEN_REPORT_PREFIX"] = jsii.String(b.s.ReportPrefix)
+		auditEnv[lambdaenv.EnvReportBucket] = b.reports.BucketName()
+		auditEnv[lambdaenv.EnvReportPrefix] = jsii.String(b.s.ReportPrefix)
 	}
 
 	fn := func(id, dir, desc string, role awsiam.Role, lg awslogs.LogGroup, timeout time.Duration, env map[string]*string) awslambda.Function {
@@ -371,7 +372,9 @@ func (b *builder) policy(lg awslogs.LogGroup, audit bool) awsiam.PolicyDocument 
 		stmt("RevokeSecurityGroupRules", RevokeActions,
 			b.arn("ec2", "security-group/*"), b.arn("ec2", "security-group-rule/*")),
 	}
-	if b.s.PrefixListAction == "revert" {
+	// Only the remediate function reverts prefix-list entries; the audit
+	// reports them.
+	if b.s.PrefixListAction == "revert" && !audit {
 		statements = append(statements, stmt("RevertPrefixListEntries", []string{"ec2:ModifyManagedPrefixList"},
 			b.arn("ec2", "prefix-list/*")))
 	}
