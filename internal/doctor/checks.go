@@ -54,7 +54,7 @@ func (d *run) checkTrail(ctx context.Context) {
 			d.skip(CheckTrail, "cannot list trails: "+errorCode(err))
 			return
 		}
-		d.add(CheckTrail, StatusFail, fmt.Sprintf("describe trails: %v", err), "")
+		d.callFailed(CheckTrail, "cloudtrail:DescribeTrails", fmt.Sprintf("describe trails: %v", err))
 		return
 	}
 	var problems []string
@@ -107,7 +107,17 @@ func (d *run) checkTrail(ctx context.Context) {
 			"create a multi-region trail (cdk deploy -c createTrail=true, or aws cloudtrail create-trail --name sgwarden --s3-bucket-name BUCKET --is-multi-region-trail && aws cloudtrail start-logging --name sgwarden)")
 		return
 	}
+	if fix == "" {
+		fix = callFix("cloudtrail:GetTrailStatus and cloudtrail:GetEventSelectors")
+	}
 	d.add(CheckTrail, StatusFail, strings.Join(problems, "; "), fix)
+}
+
+// callFailed reports a check that failed because doctor's own call did.
+func (d *run) callFailed(id, action, detail string) { d.add(id, StatusFail, detail, callFix(action)) }
+
+func callFix(action string) string {
+	return "doctor could not read this: check the network and the credentials, and that they allow " + action + " (docs/doctor.md lists the permissions doctor needs)"
 }
 
 func codeOr(err error) string {
@@ -174,7 +184,7 @@ func (d *run) checkRule(ctx context.Context) {
 				"deploy the stack (make deploy), or pass the right --rule / --event-bus")
 			return
 		}
-		d.add(CheckRule, StatusFail, fmt.Sprintf("describe rule %s: %v", d.cfg.Rule, err), "")
+		d.callFailed(CheckRule, "events:DescribeRule", fmt.Sprintf("describe rule %s: %v", d.cfg.Rule, err))
 		return
 	}
 	d.ruleFound = true
@@ -200,9 +210,13 @@ func (d *run) discover(ctx context.Context) bool {
 	var token *string
 	var candidates []string
 	for {
-		out, err := d.cl.Events.ListRules(ctx, &eventbridge.ListRulesInput{EventBusName: aws.String(d.cfg.EventBus), NextToken: token})
+		in := &eventbridge.ListRulesInput{EventBusName: aws.String(d.cfg.EventBus), NextToken: token}
+		if d.cfg.Stack != "" {
+			in.NamePrefix = aws.String(d.cfg.Stack + stackRuleID)
+		}
+		out, err := d.cl.Events.ListRules(ctx, in)
 		if err != nil {
-			d.add(CheckRule, StatusFail, fmt.Sprintf("list rules on %s: %v", d.cfg.EventBus, err), "")
+			d.callFailed(CheckRule, "events:ListRules", fmt.Sprintf("list rules on %s: %v", d.cfg.EventBus, err))
 			return false
 		}
 		for _, r := range out.Rules {
@@ -221,15 +235,18 @@ func (d *run) discover(ctx context.Context) bool {
 		if err != nil {
 			continue
 		}
-		if t := pickTarget(targets, d.cfg.Function, true); t != nil {
+		if t := d.pickTarget(targets, false); t != nil {
 			d.cfg.Rule = name
 			d.targets, d.targetsRead = targets, true
 			return true
 		}
 	}
 	want := "*sgwarden*"
-	if d.cfg.Function != "" {
+	switch {
+	case d.cfg.Function != "":
 		want = d.cfg.Function
+	case d.cfg.Stack != "":
+		want = d.cfg.Stack + stackFunctionID + "*"
 	}
 	d.add(CheckRule, StatusFail,
 		fmt.Sprintf("no rule with an event pattern on bus %q targets a function named %s", d.cfg.EventBus, want),
@@ -254,10 +271,22 @@ func (d *run) listTargets(ctx context.Context, rule string) ([]ebtypes.Target, e
 	}
 }
 
-// pickTarget returns the Lambda target for function (a name or ARN); with
-// an empty function, the first whose name contains "sgwarden", or (unless
-// strict) the first Lambda target.
-func pickTarget(targets []ebtypes.Target, function string, strict bool) *ebtypes.Target {
+// wantsFunction reports whether a Lambda function is the one to
+// diagnose: Function (name or ARN), else the Stack's remediate function,
+// else any function whose name contains "sgwarden".
+func (d *run) wantsFunction(name, arn string) bool {
+	switch {
+	case d.cfg.Function != "":
+		return name == d.cfg.Function || arn == d.cfg.Function
+	case d.cfg.Stack != "":
+		return strings.HasPrefix(name, d.cfg.Stack+stackFunctionID)
+	}
+	return strings.Contains(strings.ToLower(name), "sgwarden")
+}
+
+// pickTarget returns the wanted Lambda target, or with fallback and
+// neither Function nor Stack set, the first Lambda target.
+func (d *run) pickTarget(targets []ebtypes.Target, fallback bool) *ebtypes.Target {
 	var first *ebtypes.Target
 	for i := range targets {
 		t := &targets[i]
@@ -268,17 +297,14 @@ func pickTarget(targets []ebtypes.Target, function string, strict bool) *ebtypes
 		if first == nil {
 			first = t
 		}
-		switch {
-		case function != "" && (name == function || aws.ToString(t.Arn) == function):
-			return t
-		case function == "" && strings.Contains(strings.ToLower(name), "sgwarden"):
+		if d.wantsFunction(name, aws.ToString(t.Arn)) {
 			return t
 		}
 	}
-	if strict || function != "" {
-		return nil
+	if fallback && d.cfg.Function == "" && d.cfg.Stack == "" {
+		return first
 	}
-	return first
+	return nil
 }
 
 // ---- pattern ----
@@ -321,12 +347,12 @@ func (d *run) checkTarget(ctx context.Context) {
 	if !d.targetsRead {
 		ts, err := d.listTargets(ctx, d.rep.Rule)
 		if err != nil {
-			d.add(CheckTarget, StatusFail, err.Error(), "")
+			d.callFailed(CheckTarget, "events:ListTargetsByRule", err.Error())
 			return
 		}
 		d.targets, d.targetsRead = ts, true
 	}
-	t := pickTarget(d.targets, d.cfg.Function, false)
+	t := d.pickTarget(d.targets, true)
 	if t == nil {
 		var arns []string
 		for _, x := range d.targets {
@@ -337,8 +363,11 @@ func (d *run) checkTarget(ctx context.Context) {
 			what = "targets " + strings.Join(arns, ", ")
 		}
 		fn := d.cfg.Function
-		if fn == "" {
+		switch {
+		case fn == "":
 			fn = "FUNCTION_ARN"
+		case !strings.HasPrefix(fn, "arn:") && d.rep.Account != "":
+			fn = "arn:aws:lambda:" + d.cfg.Region + ":" + d.rep.Account + ":function:" + fn
 		}
 		d.add(CheckTarget, StatusFail, fmt.Sprintf("rule %q has %s, not the function", d.rep.Rule, what),
 			fmt.Sprintf("aws events put-targets --rule %s --targets Id=remediate,Arn=%s", d.rep.Rule, fn))
@@ -375,7 +404,7 @@ func (d *run) checkFunction(ctx context.Context) {
 		if isNotFound(err) {
 			d.add(CheckFunction, StatusFail, fmt.Sprintf("function %q does not exist: the rule invokes nothing", d.fnName), "redeploy the stack (make deploy)")
 		} else {
-			d.add(CheckFunction, StatusFail, fmt.Sprintf("get function %s: %v", d.fnName, err), "")
+			d.callFailed(CheckFunction, "lambda:GetFunction", fmt.Sprintf("get function %s: %v", d.fnName, err))
 		}
 		return
 	}
@@ -428,7 +457,7 @@ func (d *run) checkPermission(ctx context.Context) {
 			d.skip(CheckPermission, "cannot read the resource policy: "+errorCode(err))
 			return
 		}
-		d.add(CheckPermission, StatusFail, fmt.Sprintf("get policy of %s: %v", d.fnName, err), "")
+		d.callFailed(CheckPermission, "lambda:GetPolicy", fmt.Sprintf("get policy of %s: %v", d.fnName, err))
 		return
 	}
 	res, err := AnalyzePermission(aws.ToString(out.Policy), d.rep.RuleARN, d.rep.Account)
@@ -531,7 +560,7 @@ func (d *run) metricError(id string, err error) {
 		d.skip(id, "cannot read metrics: "+errorCode(err))
 		return
 	}
-	d.add(id, StatusFail, err.Error(), "")
+	d.callFailed(id, "cloudwatch:GetMetricStatistics", err.Error())
 }
 
 func fmtCount(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
@@ -563,7 +592,7 @@ func (d *run) checkDLQ(ctx context.Context) {
 		}
 	case isNotFound(err):
 	default:
-		d.add(CheckDLQ, StatusFail, fmt.Sprintf("get event invoke config of %s: %v", d.fnName, err), "")
+		d.callFailed(CheckDLQ, "lambda:GetFunctionEventInvokeConfig", fmt.Sprintf("get event invoke config of %s: %v", d.fnName, err))
 		return
 	}
 	if len(queues) == 0 {
@@ -588,13 +617,13 @@ func (d *run) checkDLQ(ctx context.Context) {
 				fix = "redeploy the stack (make deploy)"
 				continue
 			}
-			d.add(CheckDLQ, StatusFail, fmt.Sprintf("get queue url of %s: %v", name, err), "")
+			d.callFailed(CheckDLQ, "sqs:GetQueueUrl", fmt.Sprintf("get queue url of %s: %v", name, err))
 			return
 		}
 		attrs, err := d.cl.Queue.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
 			QueueUrl: url.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages}})
 		if err != nil {
-			d.add(CheckDLQ, StatusFail, fmt.Sprintf("get attributes of %s: %v", name, err), "")
+			d.callFailed(CheckDLQ, "sqs:GetQueueAttributes", fmt.Sprintf("get attributes of %s: %v", name, err))
 			return
 		}
 		n, _ := strconv.Atoi(attrs.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)])
@@ -629,7 +658,7 @@ func (d *run) checkRole(ctx context.Context) {
 			d.skip(CheckRole, "iam:SimulatePrincipalPolicy not allowed for the caller ("+errorCode(err)+")")
 			return
 		}
-		d.add(CheckRole, StatusFail, fmt.Sprintf("simulate %s: %v", role, err), "")
+		d.callFailed(CheckRole, "iam:SimulatePrincipalPolicy", fmt.Sprintf("simulate %s: %v", role, err))
 		return
 	}
 	allowed := map[string]bool{}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -62,6 +63,18 @@ type Clients struct {
 	Metrics    MetricsAPI
 	Queue      QueueAPI
 	IAM        IAMAPI
+}
+
+// NewClients builds the SDK clients from one configuration.
+func NewClients(cfg aws.Config) Clients {
+	return Clients{
+		Events:     eventbridge.NewFromConfig(cfg),
+		Lambda:     lambda.NewFromConfig(cfg),
+		CloudTrail: cloudtrail.NewFromConfig(cfg),
+		Metrics:    cloudwatch.NewFromConfig(cfg),
+		Queue:      sqs.NewFromConfig(cfg),
+		IAM:        iam.NewFromConfig(cfg),
+	}
 }
 
 func (c Clients) validate() error {

@@ -85,11 +85,20 @@ type Config struct {
 	Region string
 	// EventBus defaults to "default".
 	EventBus string
-	// Rule and Function name the deployment; empty means discover: the
-	// first rule (by name) with an event pattern whose Lambda target's name
-	// contains Function, or "sgwarden" when Function is empty too.
+	// Rule and Function name the deployment; an empty Rule means discover:
+	// the first rule (by name) with an event pattern and a Lambda target
+	// that is Function (a name or ARN), or that Stack deployed, or whose
+	// name contains "sgwarden" when both are empty.
 	Rule     string
 	Function string
+	// Stack is the CloudFormation stack name (sgwarden-cdk deploys
+	// "Sgwarden" or "Sgwarden-REGION"). CloudFormation names the stack's
+	// resources STACK-LOGICALID-SUFFIX, so the rule is the one named
+	// STACK-SecurityGroupChangeRule* and the function STACK-RemediateFunction*.
+	Stack string
+	// Account is the caller's account, used until the rule's ARN says
+	// otherwise (and to match SourceAccount conditions).
+	Account string
 	// EventNames the pattern must cover; defaults to
 	// cloudtrail.SupportedEventNames.
 	EventNames []string
@@ -97,7 +106,16 @@ type Config struct {
 	Window time.Duration
 	// Now defaults to time.Now.
 	Now func() time.Time
+	// OnCheck, when set, is called after each check (for progress).
+	OnCheck func(Check)
 }
+
+// Names CloudFormation derives from the stack's logical IDs
+// (infra/cdk/stack: SecurityGroupChangeRule, RemediateFunction).
+const (
+	stackRuleID     = "-SecurityGroupChangeRule"
+	stackFunctionID = "-RemediateFunction"
+)
 
 func (c *Config) defaults() {
 	if c.EventBus == "" {
@@ -138,7 +156,7 @@ func Run(ctx context.Context, cl Clients, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("doctor: region is required")
 	}
 	cfg.defaults()
-	d := &run{cl: cl, cfg: cfg, rep: &Report{Region: cfg.Region, EventBus: cfg.EventBus}}
+	d := &run{cl: cl, cfg: cfg, rep: &Report{Region: cfg.Region, EventBus: cfg.EventBus, Account: cfg.Account}}
 	d.checkTrail(ctx)
 	d.checkRule(ctx)
 	d.checkPattern()
@@ -154,7 +172,11 @@ func Run(ctx context.Context, cl Clients, cfg Config) (*Report, error) {
 }
 
 func (d *run) add(id string, s Status, detail, fix string) {
-	d.rep.Checks = append(d.rep.Checks, Check{ID: id, Title: titles[id], Status: s, Detail: detail, Fix: fix})
+	c := Check{ID: id, Title: titles[id], Status: s, Detail: detail, Fix: fix}
+	d.rep.Checks = append(d.rep.Checks, c)
+	if d.cfg.OnCheck != nil {
+		d.cfg.OnCheck(c)
+	}
 }
 
 func (d *run) skip(id, why string) { d.add(id, StatusSkip, why, "") }

@@ -1,6 +1,26 @@
 package doctor
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
+
+const testFnARN = "arn:aws:lambda:us-east-1:123456789012:function:sgwarden-remediate"
+
+// invokePolicy is a resource policy with one statement letting
+// EventBridge invoke the function, scoped to sourceARN when not empty.
+func invokePolicy(sourceARN string) string {
+	st := map[string]any{
+		"Sid": "AllowEventBridge", "Effect": "Allow",
+		"Principal": map[string]any{"Service": "events.amazonaws.com"},
+		"Action":    "lambda:InvokeFunction", "Resource": testFnARN,
+	}
+	if sourceARN != "" {
+		st["Condition"] = map[string]any{"ArnLike": map[string]any{"AWS:SourceArn": sourceARN}}
+	}
+	b, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Id": "default", "Statement": []any{st}})
+	return string(b)
+}
 
 func TestAnalyzePermission(t *testing.T) {
 	const rule = "arn:aws:events:us-east-1:123456789012:rule/sgwarden-RemediateRule"
