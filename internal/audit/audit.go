@@ -375,6 +375,7 @@ func countFindings(rep *Report) Counts {
 		ByDecision:     map[policy.Decision]int{},
 		ExposedByOwner: map[string]int{},
 	}
+	rules := map[string]bool{}
 	for i := range rep.Violations {
 		f := &rep.Violations[i]
 		cc := c.ByCheck[f.Check]
@@ -392,7 +393,9 @@ func countFindings(rep *Report) Counts {
 		}
 		c.Violations++
 		c.BySeverity[f.Severity]++
+		rules[f.Region+"|"+findingRuleKey(f)] = true
 	}
+	c.RulesInViolation = len(rules)
 	for i := range rep.Exposures {
 		c.ExposedNetworkInterfaces++
 		c.ExposedByOwner[rep.Exposures[i].NetworkInterface.OwnerType]++

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/sgwarden/sgwarden/internal/policy"
+	"github.com/sgwarden/sgwarden/internal/remediate"
 )
 
 // remediate reverts the revert candidates of every region when their number
@@ -120,6 +121,6 @@ func findingRuleKey(f *Finding) string {
 	if f.Rule.Direction == "egress" {
 		r.Direction = policy.Egress
 	}
-	r.Protocol, _ = ParseProtocol(f.Rule.Protocol)
+	r.Protocol, _ = remediate.ParseProtocol(f.Rule.Protocol)
 	return fmt.Sprintf("%s|%d|%d|%d|%d|%s", r.GroupID, r.Direction, r.Protocol, r.FromPort, r.ToPort, f.Rule.Peer)
 }

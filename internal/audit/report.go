@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sgwarden/sgwarden/internal/notify"
 	"github.com/sgwarden/sgwarden/internal/policy"
 )
 
@@ -92,11 +93,14 @@ type Unscanned struct {
 // Counts aggregates the findings.
 type Counts struct {
 	// Violations counts findings that are not exempt; Exempt those that are.
-	Violations int                     `json:"violations"`
-	Exempt     int                     `json:"exempt"`
-	ByCheck    map[string]CheckCount   `json:"byCheck"`
-	BySeverity map[policy.Severity]int `json:"bySeverity"`
-	ByDecision map[policy.Decision]int `json:"byDecision"`
+	Violations int `json:"violations"`
+	Exempt     int `json:"exempt"`
+	// RulesInViolation counts the distinct rules with at least one
+	// finding that is not exempt.
+	RulesInViolation int                     `json:"rulesInViolation"`
+	ByCheck          map[string]CheckCount   `json:"byCheck"`
+	BySeverity       map[policy.Severity]int `json:"bySeverity"`
+	ByDecision       map[policy.Decision]int `json:"byDecision"`
 	// ExposedNetworkInterfaces counts interfaces with any port open to
 	// public space, by owner type in ExposedByOwner.
 	ExposedNetworkInterfaces int            `json:"exposedNetworkInterfaces"`
@@ -217,42 +221,15 @@ type GrantRef struct {
 
 const sampleSize = 5
 
-var severityRank = map[policy.Severity]int{
-	policy.SeverityCritical: 5,
-	policy.SeverityHigh:     4,
-	policy.SeverityMedium:   3,
-	policy.SeverityLow:      2,
-	policy.SeverityInfo:     1,
-}
-
 // worse reports whether a is more severe than b.
-func worse(a, b policy.Severity) bool { return severityRank[a] > severityRank[b] }
-
-func peerString(p policy.Peer) (peer, kind string) {
-	switch p.Kind {
-	case policy.PeerIPv4:
-		return p.CIDR.String(), "ipv4"
-	case policy.PeerIPv6:
-		return p.CIDR.String(), "ipv6"
-	case policy.PeerPrefixList:
-		return p.PrefixListID, "prefix-list"
-	case policy.PeerGroup:
-		if p.GroupOwner != "" {
-			return p.GroupOwner + "/" + p.GroupID, "security-group"
-		}
-		return p.GroupID, "security-group"
-	}
-	return "", "unknown"
+func worse(a, b policy.Severity) bool {
+	return notify.SeverityRank(string(a)) < notify.SeverityRank(string(b))
 }
 
 func ruleRef(r *policy.Rule) RuleRef {
-	peer, kind := peerString(r.Peer)
-	dir := "ingress"
-	if r.Direction == policy.Egress {
-		dir = "egress"
-	}
+	peer, kind := notify.Peer(&r.Peer)
 	return RuleRef{
-		ID: r.RuleID, Direction: dir, Protocol: ProtocolName(r.Protocol),
+		ID: r.RuleID, Direction: notify.Direction(r.Direction), Protocol: notify.ProtocolName(r.Protocol),
 		FromPort: r.FromPort, ToPort: r.ToPort, Peer: peer, PeerKind: kind,
 		Description: r.Description, Tags: r.RuleTags,
 	}
@@ -301,7 +278,7 @@ func sortReport(r *Report) {
 // ports open, then by region and interface ID.
 func compareExposure(a, b ExposureReport) int {
 	return cmp.Or(
-		-cmp.Compare(severityRank[a.WorstSeverity], severityRank[b.WorstSeverity]),
+		cmp.Compare(notify.SeverityRank(string(a.WorstSeverity)), notify.SeverityRank(string(b.WorstSeverity))),
 		-cmp.Compare(worldPorts(a), worldPorts(b)),
 		-cmp.Compare(openPorts(a), openPorts(b)),
 		cmp.Compare(a.Region, b.Region),

@@ -7,13 +7,15 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/smithy-go"
 
+	"github.com/sgwarden/sgwarden/internal/notify"
 	"github.com/sgwarden/sgwarden/internal/policy"
+	"github.com/sgwarden/sgwarden/internal/remediate"
 )
 
 // Operation names, as they appear in RegionReport.Calls and Unscanned.
@@ -157,9 +159,9 @@ func (s *scanner) listGroups(ctx context.Context) bool {
 		}
 		for i := range out.SecurityGroups {
 			g := newGroup(&out.SecurityGroups[i])
-			s.groups[g.id] = g
+			s.groups[g.id()] = g
 			if s.res.account == "" {
-				s.res.account = g.owner
+				s.res.account = g.owner()
 			}
 		}
 		s.res.report.SecurityGroups = len(s.groups)
@@ -181,9 +183,9 @@ func (s *scanner) listRules(ctx context.Context) bool {
 		page = page[:0]
 		for i := range out.SecurityGroupRules {
 			sr := &out.SecurityGroupRules[i]
-			r, err := convertRule(sr, s.groups[deref(sr.GroupId)])
+			r, err := convertRule(sr, s.groups[aws.ToString(sr.GroupId)])
 			if err != nil {
-				s.fail(OpDescribeSecurityGroupRules, deref(sr.SecurityGroupRuleId), err)
+				s.fail(OpDescribeSecurityGroupRules, aws.ToString(sr.SecurityGroupRuleId), err)
 				continue
 			}
 			s.res.report.Rules++
@@ -248,7 +250,7 @@ func ruleKey(r *policy.Rule) string {
 	if r.RuleID != "" {
 		return r.RuleID
 	}
-	peer, _ := peerString(r.Peer)
+	peer, _ := notify.Peer(&r.Peer)
 	return fmt.Sprintf("%s|%d|%d|%d|%d|%s", r.GroupID, r.Direction, r.Protocol, r.FromPort, r.ToPort, peer)
 }
 
@@ -321,9 +323,9 @@ func (s *scanner) resolvePrefixLists(ctx context.Context) {
 				break
 			}
 			for _, e := range out.Entries {
-				cidr, err := netip.ParsePrefix(deref(e.Cidr))
+				cidr, err := netip.ParsePrefix(aws.ToString(e.Cidr))
 				if err != nil {
-					s.fail(OpGetManagedPrefixListEntries, id, fmt.Errorf("entry %q: %w", deref(e.Cidr), err))
+					s.fail(OpGetManagedPrefixListEntries, id, fmt.Errorf("entry %q: %w", aws.ToString(e.Cidr), err))
 					ok = false
 					continue
 				}
@@ -392,7 +394,7 @@ func (s *scanner) describePrefixListBatch(ctx context.Context, ids []string) ([]
 			return nil, err
 		}
 		for _, pl := range out.PrefixLists {
-			if id := deref(pl.PrefixListId); want[id] {
+			if id := aws.ToString(pl.PrefixListId); want[id] {
 				found = append(found, id)
 				delete(want, id)
 			}
@@ -406,13 +408,9 @@ func (s *scanner) describePrefixListBatch(ctx context.Context, ids []string) ([]
 	return found, nil
 }
 
+// isNotFound reports an answer such as InvalidPrefixListID.NotFound.
 func isNotFound(err error) bool {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		code := ae.ErrorCode()
-		return len(code) > 9 && code[len(code)-9:] == ".NotFound"
-	}
-	return false
+	return strings.HasSuffix(remediate.ErrorCode(err), ".NotFound")
 }
 
 // listNetworkInterfaces computes each interface's exposure page by page, so
@@ -432,7 +430,7 @@ func (s *scanner) listNetworkInterfaces(ctx context.Context) {
 			return
 		}
 		for i := range out.NetworkInterfaces {
-			eni := convertENI(&out.NetworkInterfaces[i], s.groups)
+			eni := convertENI(&out.NetworkInterfaces[i])
 			s.res.report.NetworkInterfaces++
 			s.res.report.NetworkInterfacesByOwner[eni.OwnerType]++
 			for _, gid := range eni.GroupIDs {
@@ -459,7 +457,7 @@ func (s *scanner) listNetworkInterfaces(ctx context.Context) {
 func (s *scanner) exposureReport(exp *policy.Exposure) ExposureReport {
 	er := ExposureReport{Region: s.region, NetworkInterface: eniRef(&exp.ENI), Open: make([]OpenPortRef, 0, len(exp.Open))}
 	for _, o := range exp.Open {
-		op := OpenPortRef{Protocol: ProtocolName(o.Protocol), FromPort: o.FromPort, ToPort: o.ToPort, From: o.From, Grants: make([]GrantRef, 0, len(o.Grants))}
+		op := OpenPortRef{Protocol: notify.ProtocolName(o.Protocol), FromPort: o.FromPort, ToPort: o.ToPort, From: o.From, Grants: make([]GrantRef, 0, len(o.Grants))}
 		for _, g := range o.Grants {
 			op.Grants = append(op.Grants, GrantRef{GroupID: g.GroupID, RuleID: g.RuleID, Peer: g.Peer})
 			if w, ok := s.worstRule[g.RuleID]; ok && worse(w, er.WorstSeverity) {

@@ -91,24 +91,39 @@ func NewSummary(r *Report, location string) *Summary {
 		}
 		s.TopExposures = append(s.TopExposures, topExposure(&r.Exposures[i]))
 	}
-	seen := map[string]bool{}
+	// One outcome per rule, named after its worst check.
+	type listed struct {
+		list *[]RuleOutcome
+		i    int
+		sev  policy.Severity
+	}
+	seen := map[string]listed{}
 	for i := range r.Violations {
 		f := &r.Violations[i]
 		if f.Remediation == nil {
 			continue
 		}
 		key := f.Region + "|" + findingRuleKey(f)
-		if seen[key] {
+		if l, ok := seen[key]; ok {
+			if worse(f.Severity, l.sev) {
+				(*l.list)[l.i].Check = f.Check
+				l.sev = f.Severity
+				seen[key] = l
+			}
 			continue
 		}
-		seen[key] = true
 		o := RuleOutcome{Region: f.Region, GroupID: f.Group.ID, RuleID: f.Rule.ID, Check: f.Check, Rule: RuleText(f.Rule), Error: f.Remediation.Error}
+		var list *[]RuleOutcome
 		switch f.Remediation.Status {
 		case StatusReverted, StatusAlreadyGone:
-			s.Reverted = append(s.Reverted, o)
+			list = &s.Reverted
 		case StatusFailed:
-			s.Failed = append(s.Failed, o)
+			list = &s.Failed
+		default:
+			continue
 		}
+		*list = append(*list, o)
+		seen[key] = listed{list: list, i: len(*list) - 1, sev: f.Severity}
 	}
 	s.fit(maxListedOutcomes, maxListedUnscan)
 	return s
@@ -186,12 +201,12 @@ func RuleText(r RuleRef) string {
 }
 
 // Subject is the SNS subject line (at most 100 characters), e.g.
-// "AUDIT 123456789012: 3 reverted, 2 alerts, 0 failed (2 regions)".
+// "AUDIT 123456789012: 3 reverted, 2 alerts, 0 failed (2 regions)", where
+// every number counts rules.
 func (s *Summary) Subject() string {
-	alerts := s.Counts.Violations - s.Remediation.Reverted
-	if alerts < 0 {
-		alerts = 0
-	}
+	// Alerts are the rules in violation that were neither reverted nor
+	// failed, so that the three numbers count the same thing: rules.
+	alerts := max(s.Counts.RulesInViolation-s.Remediation.Reverted-s.Remediation.Failed, 0)
 	regions := fmt.Sprintf("%d regions", len(s.Regions))
 	if len(s.Regions) == 1 {
 		regions = "1 region"
