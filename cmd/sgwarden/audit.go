@@ -332,4 +332,3 @@ func writeAuditReport(w io.Writer, rep *audit.Report, markdown bool) error {
 	_, err := w.Write(b.Bytes())
 	return err
 }
-

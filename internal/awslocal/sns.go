@@ -54,6 +54,23 @@ func (m SNSMessage) DefaultMessage() string {
 	return byProto["default"]
 }
 
+// MessageFor returns the message a subscriber of protocol ("email", "sqs",
+// ...) gets: its own entry of a MessageStructure=json message, else the
+// "default" entry, or the message itself.
+func (m SNSMessage) MessageFor(protocol string) string {
+	if m.MessageStructure != "json" {
+		return m.Message
+	}
+	var byProto map[string]string
+	if err := json.Unmarshal([]byte(m.Message), &byProto); err != nil {
+		return ""
+	}
+	if msg, ok := byProto[protocol]; ok {
+		return msg
+	}
+	return byProto["default"]
+}
+
 // snsService emulates SNS topics and Publish (awsquery).
 type snsService struct{ s *Server }
 

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/sgwarden/sgwarden/internal/audit"
+	"github.com/sgwarden/sgwarden/internal/awslocal"
+	"github.com/sgwarden/sgwarden/internal/policy"
+)
+
+// printer renders the demo's report.
+type printer struct {
+	w        io.Writer
+	c        *corpus
+	reverted map[string]bool   // rule IDs sgwarden revoked
+	numbers  map[string]string // SNS message ID -> scenario number
+}
+
+// fullAlerts is how many alerts are printed in full; the rest are subject
+// lines.
+const fullAlerts = 1
+
+func (p *printer) heading(s string) { fmt.Fprintf(p.w, "\n%s\n%s\n", s, strings.Repeat("=", len(s))) }
+
+// scenarios prints one aligned line per scenario, and under a line whose
+// outcome differs from its expectation, how.
+func (p *printer) scenarios(ss []scenario) {
+	p.reverted = map[string]bool{}
+	p.numbers = map[string]string{}
+	p.heading(fmt.Sprintf("%d CloudTrail events delivered to the function through the RIE, as EventBridge would", len(ss)))
+	rows := [][]string{{"#", "WHO", "ATTEMPTED", "DECISION", "WHAT SGWARDEN DID"}}
+	var notes []int
+	for _, s := range ss {
+		who, what := "?", s.file
+		if s.event != nil {
+			who, what = shortActor(&s.event.Actor), p.c.attempted(s.event)
+		}
+		num, _, _ := strings.Cut(s.file, "-")
+		did := changed(&s.result)
+		if len(s.diffs) > 0 {
+			did += "  << DIFFERS"
+			notes = append(notes, len(rows))
+		}
+		rows = append(rows, []string{num, who, what, decision(&s.result), did})
+		for _, id := range append(s.result.Revoked, s.result.AlreadyGone...) {
+			p.reverted[id] = true
+		}
+		if s.result.MessageID != "" {
+			p.numbers[s.result.MessageID] = num
+		}
+	}
+	lines := aligned(rows, map[int]int{1: 26, 2: 62})
+	for i, l := range lines {
+		fmt.Fprintln(p.w, l)
+		if slices.Contains(notes, i) {
+			for _, d := range ss[i-1].diffs {
+				fmt.Fprintf(p.w, "      expected: %s\n", d)
+			}
+		}
+	}
+}
+
+// alerts prints, as an e-mail subscriber of the topic gets them, the first
+// alert of the first kinds in full and the others by subject.
+func (p *printer) alerts(msgs []awslocal.SNSMessage) {
+	p.heading(fmt.Sprintf("%d alerts published to SNS, as an e-mail subscriber reads them", len(msgs)))
+	full := map[int]bool{}
+	seen := map[string]bool{}
+	for i, m := range msgs {
+		kind := m.Attributes["action"].StringValue
+		if len(full) < fullAlerts && !seen[kind] {
+			full[i], seen[kind] = true, true
+		}
+	}
+	for i, m := range msgs {
+		if !full[i] {
+			continue
+		}
+		fmt.Fprintf(p.w, "\n  [event %s] Subject: %s\n\n", p.numbers[m.MessageID], m.Subject)
+		for _, line := range strings.Split(strings.TrimRight(m.MessageFor("email"), "\n"), "\n") {
+			fmt.Fprintf(p.w, "    %s\n", strings.TrimRight(line, " "))
+		}
+	}
+	if len(msgs) > len(full) {
+		fmt.Fprintln(p.w, "\n  The others, by subject:")
+		for i, m := range msgs {
+			if !full[i] {
+				fmt.Fprintf(p.w, "    %-3s %s\n", p.numbers[m.MessageID], m.Subject)
+			}
+		}
+	}
+}
+
+// riskyRow is one rule with findings, before or after.
+type riskyRow struct {
+	group, groupID string
+	rule, what     string
+	decision       policy.Decision
+	severity       policy.Severity
+	exemption      string
+}
+
+func riskyRows(fs []audit.Finding) (map[string]*riskyRow, []string) {
+	rows := map[string]*riskyRow{}
+	var order []string
+	for _, f := range fs {
+		key := f.Group.ID + "|" + f.Rule.ID + "|" + audit.RuleText(f.Rule)
+		r, ok := rows[key]
+		if !ok {
+			group := f.Group.Name
+			if group == "" {
+				group = f.Group.ID
+			}
+			r = &riskyRow{group: group, groupID: f.Group.ID, rule: f.Rule.ID, what: audit.RuleText(f.Rule), decision: f.Decision, severity: f.Severity}
+			rows[key] = r
+			order = append(order, key)
+		}
+		if decisionRank[f.Decision] > decisionRank[r.decision] {
+			r.decision = f.Decision
+		}
+		if severityRank[f.Severity] > severityRank[r.severity] {
+			r.severity = f.Severity
+		}
+		if f.Exemption != "" {
+			r.exemption = f.Exemption
+		}
+	}
+	return rows, order
+}
+
+var decisionRank = map[policy.Decision]int{
+	policy.DecisionExempt: 1, policy.DecisionAlert: 2, policy.DecisionWouldRevert: 3, policy.DecisionRevert: 4,
+}
+
+var severityRank = map[policy.Severity]int{
+	policy.SeverityInfo: 1, policy.SeverityLow: 2, policy.SeverityMedium: 3, policy.SeverityHigh: 4, policy.SeverityCritical: 5,
+}
+
+// state words a row's status for the before/after table.
+func state(r *riskyRow) string {
+	switch r.decision {
+	case policy.DecisionRevert, policy.DecisionWouldRevert:
+		return string(r.severity) + ", revert"
+	case policy.DecisionAlert:
+		return string(r.severity) + ", alert only"
+	case policy.DecisionExempt:
+		return "exempt (" + r.exemption + ")"
+	}
+	return string(r.decision)
+}
+
+// beforeAfter prints the account's risky rules before and after the
+// scenarios, as the audit sees them.
+func (p *printer) beforeAfter(before, after []audit.Finding) {
+	b, order := riskyRows(before)
+	a, afterOrder := riskyRows(after)
+	for _, k := range afterOrder {
+		if b[k] == nil {
+			order = append(order, k)
+			b[k] = nil
+		}
+	}
+	row := func(k string) *riskyRow {
+		if r := b[k]; r != nil {
+			return r
+		}
+		return a[k]
+	}
+	slices.SortStableFunc(order, func(x, y string) int {
+		rx, ry := row(x), row(y)
+		return cmp.Or(cmp.Compare(rx.group, ry.group), cmp.Compare(rx.groupID, ry.groupID), cmp.Compare(rx.what, ry.what))
+	})
+	p.heading("The account's risky rules, audited before and after the events")
+	rows := [][]string{{"GROUP", "RULE", "WHAT", "BEFORE", "AFTER"}}
+	var nBefore, nReverted, nCleared, nLeft, nAlert int
+	for _, k := range order {
+		r := row(k)
+		bs, as := "-", ""
+		if br := b[k]; br != nil {
+			bs = state(br)
+			if br.decision != policy.DecisionExempt {
+				nBefore++
+			}
+		}
+		ar := a[k]
+		switch {
+		case ar == nil && p.reverted[r.rule]:
+			as, nReverted = "REVOKED by sgwarden", nReverted+1
+		case ar == nil:
+			as, nCleared = "compliant (list entry removed)", nCleared+1
+		case ar.decision == policy.DecisionRevert || ar.decision == policy.DecisionWouldRevert:
+			as, nLeft = state(ar)+" (next audit)", nLeft+1
+		default:
+			as = state(ar)
+			if ar.decision == policy.DecisionAlert {
+				nAlert++
+			}
+		}
+		rows = append(rows, []string{r.group, r.rule, r.what, bs, as})
+	}
+	for _, l := range aligned(rows, nil) {
+		fmt.Fprintln(p.w, l)
+	}
+	fmt.Fprintf(p.w, "\nRisky rules: %d before, %d after. sgwarden revoked %d and cleaned %d prefix list as the events arrived;\n"+
+		"%d predate every event and are left to the scheduled audit; %d are alert-only by policy.\n",
+		nBefore, nLeft+nAlert, nReverted, nCleared, nLeft, nAlert)
+}
+
+// aligned renders rows in columns two spaces apart; limits cut a column
+// to a width.
+func aligned(rows [][]string, limits map[int]int) []string {
+	widths := map[int]int{}
+	for _, r := range rows {
+		for i, c := range r {
+			if l, ok := limits[i]; ok && len(c) > l {
+				r[i] = c[:l-3] + "..."
+			}
+			widths[i] = max(widths[i], len(r[i]))
+		}
+	}
+	out := make([]string, 0, len(rows))
+	for _, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			if i == len(r)-1 {
+				b.WriteString(c)
+				break
+			}
+			fmt.Fprintf(&b, "%-*s  ", widths[i], c)
+		}
+		out = append(out, strings.TrimRight(b.String(), " "))
+	}
+	return out
+}
