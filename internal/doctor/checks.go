@@ -473,6 +473,9 @@ func (d *run) checkPermission(ctx context.Context) {
 			"scope it: remove that statement and "+fix)
 	case GrantOtherSource:
 		d.permFailed = true
+		if res.Statement != "" {
+			fix = fmt.Sprintf("aws lambda remove-permission --function-name %s --statement-id %s && ", d.rep.Function, res.Statement) + fix
+		}
 		d.add(CheckPermission, StatusFail, fmt.Sprintf("events.amazonaws.com may invoke only from %s, not from %s", strings.Join(res.Sources, ", "), d.rep.RuleARN), fix)
 	case GrantDenied:
 		d.permFailed = true

@@ -181,7 +181,8 @@ func TestRunAgainstEmulatedAccount(t *testing.T) {
 		}, want: map[string]S{doctor.CheckPermission: fail}, detail: "no statement allows events.amazonaws.com", fix: "--source-arn " + ruleARN},
 		{name: "permission with the wrong SourceArn", mutate: func(d *awslocal.DeliverySpec) {
 			d.Functions[0].Permissions[0].SourceARN = "arn:aws:events:us-east-1:" + account + ":rule/Sgwarden-SecurityGroupChangeRule-OLD"
-		}, want: map[string]S{doctor.CheckPermission: fail}, detail: "rule/Sgwarden-SecurityGroupChangeRule-OLD, not from " + ruleARN, fix: "--source-arn " + ruleARN},
+		}, want: map[string]S{doctor.CheckPermission: fail}, detail: "rule/Sgwarden-SecurityGroupChangeRule-OLD, not from " + ruleARN,
+			fix: "aws lambda remove-permission --function-name " + fnName + " --statement-id InvokeFromChangeRule && aws lambda add-permission"},
 		{name: "permission with the wrong SourceAccount", mutate: func(d *awslocal.DeliverySpec) { d.Functions[0].Permissions[0].SourceAccount = "999999999999" },
 			want: map[string]S{doctor.CheckPermission: fail}, detail: "may invoke only from", fix: "add-permission"},
 		{name: "permission without SourceArn", mutate: func(d *awslocal.DeliverySpec) {
