@@ -21,6 +21,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/sgwarden/sgwarden/internal/doctor"
 )
 
 // Exit codes, the same for every command (docs/cli.md).
@@ -47,9 +49,7 @@ var commands = []command{
 	{"check", "judge rules or recorded events against a policy, offline (for CI)", cmdCheck},
 	{"replay", "run recorded events through the real remediate handler", cmdReplay},
 	{"audit", "scan an account (or a saved dump) against a policy", cmdAudit},
-	// doctor: internal/doctor provides Command with the commandFunc shape;
-	// its dispatch line goes here:
-	//	{"doctor", "diagnose a deployed sgwarden on a live account", doctor.Command},
+	{"doctor", "diagnose a deployed sgwarden on a live account", doctor.Command},
 }
 
 func main() {
