@@ -10,7 +10,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
@@ -20,17 +19,19 @@ import (
 )
 
 func main() {
-	logger := lambdacontext.NewLogger()
-	h, err := setup(context.Background(), logger)
+	logger := lambdaenv.NewLogger(os.Stdout, os.Getenv)
+	r, err := setup(context.Background(), logger)
 	if err != nil {
 		// A clear init failure: Lambda reports it and retries the cold start.
 		logger.Error("init failed", "error", err.Error())
 		fmt.Fprintln(os.Stderr, "sgwarden remediate:", err)
 		os.Exit(1)
 	}
-	lambda.Start(h.Handle)
+	lambda.Start(r.Handle)
 }
 
+// setup reads the configuration once and builds the Remediator. Every
+// configuration error is returned, none panics.
 func setup(ctx context.Context, logger *slog.Logger) (*remediate.Remediator, error) {
 	s, err := lambdaenv.Load(os.Getenv, os.ReadFile)
 	if err != nil {
@@ -39,6 +40,9 @@ func setup(ctx context.Context, logger *slog.Logger) (*remediate.Remediator, err
 	cfg, err := awsconfig.Load(ctx, awsconfig.RetryOptions{})
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Region == "" {
+		return nil, fmt.Errorf("sgwarden configuration: AWS_REGION: required (Lambda sets it; set it when running elsewhere)")
 	}
 	r, err := remediate.New(remediate.Config{
 		Engine:           s.Engine,
@@ -54,6 +58,7 @@ func setup(ctx context.Context, logger *slog.Logger) (*remediate.Remediator, err
 	if err != nil {
 		return nil, err
 	}
-	logger.Info("sgwarden remediate ready", "policy", s.PolicySource, "mode", string(r.Engine().Mode()), "prefix_list_action", string(s.PrefixListAction))
+	logger.Info("sgwarden remediate ready", "policy", s.PolicySource, "mode", string(r.Engine().Mode()),
+		"prefix_list_action", string(s.PrefixListAction), "region", cfg.Region)
 	return r, nil
 }

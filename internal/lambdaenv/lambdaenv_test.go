@@ -78,3 +78,31 @@ func TestLoadMissingTopicAndFile(t *testing.T) {
 		t.Errorf("Load = %v, want errors naming the topic and the missing file", err)
 	}
 }
+
+func TestNewLoggerIsJSON(t *testing.T) {
+	tests := []struct {
+		level     string
+		wantDebug bool
+		wantInfo  bool
+	}{
+		{"", false, true},
+		{"DEBUG", true, true},
+		{"warn", false, false},
+		{"nonsense", false, true},
+	}
+	for _, tt := range tests {
+		var b strings.Builder
+		l := NewLogger(&b, env(map[string]string{EnvLogLevel: tt.level}))
+		l.Debug("d", "event_id", "e1")
+		l.Info("i", "event_id", "e2")
+		out := b.String()
+		if strings.Contains(out, `"message":"d"`) != tt.wantDebug || strings.Contains(out, `"message":"i"`) != tt.wantInfo {
+			t.Errorf("NewLogger(level %q) wrote %q; want debug %v, info %v", tt.level, out, tt.wantDebug, tt.wantInfo)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			if line != "" && (!strings.HasPrefix(line, `{"timestamp":`) || !strings.Contains(line, `"event_id":`)) {
+				t.Errorf("log line %q is not Lambda-style JSON", line)
+			}
+		}
+	}
+}
