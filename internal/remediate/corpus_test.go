@@ -8,6 +8,7 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -144,39 +145,62 @@ func corpusSnapshot(t *testing.T, ctx context.Context, client *ec2.Client) corpu
 	return st
 }
 
-// corpusEventRuleIDs is the set of rules an event may revert: the IDs it
-// names, or, for rules without an ID, the rules of the account with the same
-// tuple.
-func corpusEventRuleIDs(t *testing.T, ctx context.Context, client *ec2.Client, ev *cloudtrail.Event) map[string]bool {
+// corpusViolatingRules is the set of rules an event may revert, judged
+// here independently of the remediator: the rules of the account that the
+// event names (by rule ID, or by exact tuple when it gives none) and whose
+// strongest decision under the policy, with the group's attributes and
+// prefix-list entries read from the account, is revert.
+func corpusViolatingRules(t *testing.T, ctx context.Context, client *ec2.Client, engine *policy.Engine, ev *cloudtrail.Event) map[string]bool {
 	t.Helper()
-	ids := map[string]bool{}
-	var byTuple []policy.Rule
-	for _, r := range ev.Rules {
-		if r.RuleID != "" {
-			ids[r.RuleID] = true
-		} else {
-			byTuple = append(byTuple, r)
-		}
+	out := map[string]bool{}
+	if len(ev.Rules) == 0 {
+		return out
 	}
-	if len(byTuple) == 0 {
-		return ids
-	}
-	out, err := client.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{})
+	rules, err := client.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{})
 	if err != nil {
 		t.Fatalf("DescribeSecurityGroupRules: %v", err)
 	}
-	for i := range out.SecurityGroupRules {
-		cur, err := remediate.RuleFromEC2(&out.SecurityGroupRules[i])
+	groups, err := client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{})
+	if err != nil {
+		t.Fatalf("DescribeSecurityGroups: %v", err)
+	}
+	ec := policy.EvalContext{ActorARN: ev.Actor.ARN, Now: corpusNow}
+	for i := range rules.SecurityGroupRules {
+		cur, err := remediate.RuleFromEC2(&rules.SecurityGroupRules[i])
 		if err != nil {
+			t.Fatalf("RuleFromEC2: %v", err)
+		}
+		named := slices.ContainsFunc(ev.Rules, func(r policy.Rule) bool {
+			if r.RuleID != "" {
+				return r.RuleID == cur.RuleID
+			}
+			return (r.GroupID == "" || r.GroupID == cur.GroupID) && remediate.SameTuple(&r, &cur)
+		})
+		if !named {
 			continue
 		}
-		for k := range byTuple {
-			if (byTuple[k].GroupID == "" || byTuple[k].GroupID == cur.GroupID) && remediate.SameTuple(&byTuple[k], &cur) {
-				ids[cur.RuleID] = true
+		for k := range groups.SecurityGroups {
+			if aws.ToString(groups.SecurityGroups[k].GroupId) == cur.GroupID {
+				remediate.SetGroup(&cur, &groups.SecurityGroups[k])
 			}
 		}
+		if cur.Peer.Kind == policy.PeerPrefixList {
+			entries, err := client.GetManagedPrefixListEntries(ctx, &ec2.GetManagedPrefixListEntriesInput{PrefixListId: aws.String(cur.Peer.PrefixListID)})
+			if err != nil {
+				t.Fatalf("GetManagedPrefixListEntries: %v", err)
+			}
+			for _, e := range entries.Entries {
+				if p, err := netip.ParsePrefix(aws.ToString(e.Cidr)); err == nil {
+					cur.Peer.PrefixListEntries = append(cur.Peer.PrefixListEntries, p.Masked())
+				}
+			}
+			cur.Peer.PrefixListResolved = true
+		}
+		if remediate.Strongest(engine.Evaluate(&cur, ec, nil)) == policy.DecisionRevert {
+			out[cur.RuleID] = true
+		}
 	}
-	return ids
+	return out
 }
 
 func corpusCalls(calls []awslocal.Call) (ec2Calls, snsCalls int) {
@@ -219,8 +243,9 @@ func TestCorpus(t *testing.T) {
 	ec2Client := ec2.NewFromConfig(cfg)
 	// A second client reads the account outside the remediator.
 	observer := ec2.NewFromConfig(cfg)
+	engine := policy.Default()
 	rem, err := remediate.New(remediate.Config{
-		Engine:           policy.Default(),
+		Engine:           engine,
 		EC2:              ec2Client,
 		SNS:              sns.NewFromConfig(cfg),
 		TopicARN:         corpusTopicARN,
@@ -262,9 +287,9 @@ func TestCorpus(t *testing.T) {
 		}
 
 		before := corpusSnapshot(t, ctx, observer)
-		var linked map[string]bool
+		var violating map[string]bool
 		if ev != nil {
-			linked = corpusEventRuleIDs(t, ctx, observer, ev)
+			violating = corpusViolatingRules(t, ctx, observer, engine, ev)
 		}
 		srv.ResetCalls()
 		msgsBefore := len(srv.SNSMessages())
@@ -325,8 +350,8 @@ func TestCorpus(t *testing.T) {
 			t.Errorf("%s: rules gone from the account %v, want exactly the revoked %v", name, disappeared, res.Revoked)
 		}
 		for _, id := range disappeared {
-			if !linked[id] {
-				t.Errorf("%s: rule %s disappeared but is not a rule of the event", name, id)
+			if !violating[id] {
+				t.Errorf("%s: rule %s disappeared but is not a violating rule of the event", name, id)
 			}
 		}
 		var removed []string
