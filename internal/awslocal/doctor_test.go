@@ -350,3 +350,38 @@ func TestSeedDeliveryRejectsBadSpecs(t *testing.T) {
 		}
 	}
 }
+
+func TestDeliveryFromFixture(t *testing.T) {
+	f, err := awslocal.ParseFixture([]byte(`
+region: eu-west-1
+delivery:
+  trails:
+    - name: main
+      multiRegion: true
+  rules:
+    - name: Sgwarden-SecurityGroupChangeRule-X
+      eventPattern: '{"source":["aws.ec2"]}'
+      disabled: true
+      targets:
+        - {id: remediate, arn: "arn:aws:lambda:eu-west-1:123456789012:function:fn"}
+  queues:
+    - {name: dlq, messages: 2}
+`))
+	if err != nil {
+		t.Fatalf("ParseFixture: %v", err)
+	}
+	srv := awslocal.Start(t, awslocal.WithFixture(f))
+	cfg := srv.AWSConfig(context.Background())
+	cfg.Region = "eu-west-1"
+	d, err := eventbridge.NewFromConfig(cfg).DescribeRule(context.Background(), &eventbridge.DescribeRuleInput{Name: aws.String("Sgwarden-SecurityGroupChangeRule-X")})
+	if err != nil || d.State != "DISABLED" {
+		t.Errorf("DescribeRule after a fixture = %+v, %v, want the disabled rule", d, err)
+	}
+	if _, err := awslocal.ParseFixture([]byte("delivery:\n  rules:\n    - name: r\n      bogus: 1\n")); err == nil {
+		t.Error("ParseFixture accepted an unknown delivery field")
+	}
+	bad, _ := awslocal.ParseFixture([]byte("delivery:\n  rules:\n    - name: r\n"))
+	if _, err := awslocal.New(awslocal.WithFixture(bad)); err == nil || !strings.Contains(err.Error(), "delivery rules[0]") {
+		t.Errorf("New with a rule lacking a pattern: error = %v, want delivery rules[0]", err)
+	}
+}

@@ -24,6 +24,9 @@ type Fixture struct {
 	PrefixLists       []PrefixListSpec `yaml:"prefixLists,omitempty" json:"prefixLists,omitempty"`
 	NetworkInterfaces []ENISpec        `yaml:"networkInterfaces,omitempty" json:"networkInterfaces,omitempty"`
 	Topics            []string         `yaml:"topics,omitempty" json:"topics,omitempty"`
+	// Delivery is the CloudTrail -> EventBridge -> Lambda loop doctor reads
+	// (doctor_state.go).
+	Delivery *DeliverySpec `yaml:"delivery,omitempty" json:"delivery,omitempty"`
 }
 
 // VPCSpec is a VPC. Default marks the region's default VPC (where
@@ -179,7 +182,15 @@ func (s *Server) Seed(f *Fixture) error {
 	if err := s.validateFixture(rs, f); err != nil {
 		return err
 	}
+	if f.Delivery != nil {
+		if err := s.validateDelivery(*f.Delivery); err != nil {
+			return err
+		}
+	}
 	s.seed(rs, f)
+	if f.Delivery != nil {
+		return s.SeedDelivery(region, *f.Delivery) // validated above
+	}
 	return nil
 }
 
