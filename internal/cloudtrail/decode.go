@@ -698,6 +698,12 @@ func (d *decoder) attachment() error {
 	}
 	a.NetworkInterfaceIDs = appendUnique(a.NetworkInterfaceIDs, req.NetworkInterfaceID)
 	named := len(a.GroupIDs) > 0
+	if !named && d.ev.Name == "ModifyNetworkInterfaceAttribute" {
+		// Another attribute (description, sourceDestCheck...) changed:
+		// no group was attached.
+		*a = Attachment{}
+		return nil
+	}
 	if resp != nil {
 		if resp.InstancesSet != nil {
 			for _, in := range resp.InstancesSet.Items {

@@ -97,6 +97,8 @@ type TagChange struct {
 }
 
 // Attachment is a set of groups attached to network interfaces or instances.
+// It is empty for a ModifyNetworkInterfaceAttribute that changed another
+// attribute than the groups.
 type Attachment struct {
 	GroupIDs            []string
 	NetworkInterfaceIDs []string

@@ -268,6 +268,11 @@ func TestDecodeNormalization(t *testing.T) {
 			code: "InvalidParameterValue",
 		},
 		{
+			name: "ModifyNetworkInterfaceAttribute of another attribute attaches nothing",
+			data: record("ModifyNetworkInterfaceAttribute", `{"networkInterfaceId":"eni-0a","sourceDestCheck":{"value":false}}`, `{"_return":true}`),
+			want: []tuple{},
+		},
+		{
 			name: "SecurityGroupRule list of one, _return in the response",
 			data: record("ModifySecurityGroupRules", `{"ModifySecurityGroupRulesRequest":{"GroupId":"`+g+`","SecurityGroupRule":[{"SecurityGroupRuleId":"sgr-0m","SecurityGroupRule":{"CidrIpv4":"10.0.0.0/8","IpProtocol":"6","FromPort":443,"ToPort":443}}]}}`,
 				`{"ModifySecurityGroupRulesResponse":{"_return":true}}`),
@@ -279,6 +284,9 @@ func TestDecodeNormalization(t *testing.T) {
 			ev, err := Decode([]byte(tc.data))
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
+			}
+			if ev.Attachment != nil && (len(ev.Attachment.GroupIDs) > 0 || len(ev.Attachment.NetworkInterfaceIDs) > 0) {
+				t.Errorf("Attachment = %+v, want none", ev.Attachment)
 			}
 			if got := tuples(ev.Rules); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("rules:\n got %+v\nwant %+v", got, tc.want)
