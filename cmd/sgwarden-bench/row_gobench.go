@@ -18,12 +18,25 @@ import (
 )
 
 // Rows 3 and 4 come from one `go test -bench` run of internal/bench/perf,
-// where each figure's benchmark and its baseline run side by side, plus the
-// owning packages' own benchmarks of the same figures (shown in the details
-// as a cross-check, not in the table), summarized with benchstat.
+// where each figure's benchmark has its baseline as a sibling
+// sub-benchmark (/impl=baseline, /impl=sgwarden), summarized and compared
+// with benchstat. The owning packages' own benchmarks of the same figures
+// run too and are shown in the details as a cross-check, not in the table.
 const (
 	perfPkg   = "./internal/bench/perf"
-	benchExpr = "^Benchmark(PolicyEvaluate|PolicyBaseline|DecodeEvaluate|DecodeBaselineJSONMap|Evaluate.*)$"
+	benchExpr = "^Benchmark(Policy|Decode|EvaluateRule|Evaluate100k)$"
+	// perfFilter selects perf's benchmarks for benchstat; crossFilter the
+	// others.
+	perfFilter  = ".name:(Policy OR Decode)"
+	crossFilter = ".name:/^Evaluate/ AND .unit:(sec/op OR allocs/op)"
+)
+
+// Benchmark names as benchstat prints them, without the -GOMAXPROCS suffix.
+const (
+	policyEngine   = "Policy/impl=sgwarden"
+	policyBaseline = "Policy/impl=baseline"
+	decodeEngine   = "Decode/impl=sgwarden"
+	decodeBaseline = "Decode/impl=baseline"
 )
 
 // crossCheckPkgs are the owning packages whose benchmarks benchExpr also
@@ -70,28 +83,47 @@ func (h *harness) runGoBench(ctx context.Context) (*goBenchResult, error) {
 	if err := os.WriteFile(raw, out.Bytes(), 0o644); err != nil {
 		return nil, fmt.Errorf("save benchmark output: %w", err)
 	}
-	csvCmd := h.goCommand(ctx, "tool", "benchstat", "-format", "csv", raw)
-	var csvOut, csvErr bytes.Buffer
-	csvCmd.Stdout, csvCmd.Stderr = &csvOut, &csvErr
-	if err := csvCmd.Run(); err != nil {
-		return nil, fmt.Errorf("benchstat: %w: %s", err, firstLines(csvErr.String(), 3))
-	}
-	stats, err := parseBenchstatCSV(&csvOut)
+	// A label instead of the temporary path heads benchstat's columns.
+	input := "this-run=" + raw
+	csv, err := h.benchstat(ctx, "-format", "csv", input)
 	if err != nil {
 		return nil, err
 	}
-	textCmd := h.goCommand(ctx, "tool", "benchstat", raw)
-	text, err := textCmd.Output()
+	stats, err := parseBenchstatCSV(strings.NewReader(csv))
 	if err != nil {
-		return nil, fmt.Errorf("benchstat: %w", err)
+		return nil, err
 	}
-	events, _ := stats.get("events", "DecodeEvaluate") // 0 when events/ is missing: the benchmark skipped
+	compare, err := h.benchstat(ctx, "-filter", perfFilter, "-col", "/impl", input)
+	if err != nil {
+		return nil, err
+	}
+	text := compare
+	if len(pkgs) > 1 {
+		cross, err := h.benchstat(ctx, "-filter", crossFilter, input)
+		if err != nil {
+			return nil, err
+		}
+		text += "\n" + cross
+	}
+	events, _ := stats.get("events", decodeEngine) // 0 when events/ is missing: the benchmark skipped
 	return &goBenchResult{
-		stats:   stats,
-		text:    string(text),
-		command: "go " + strings.Join(args, " ") + " && go tool benchstat",
+		stats: stats,
+		text:  text,
+		command: "go " + strings.Join(args, " ") + " > gobench.txt && go tool benchstat -filter '" + perfFilter +
+			"' -col /impl gobench.txt",
 		eventsN: int(events),
 	}, nil
+}
+
+// benchstat runs `go tool benchstat args` and returns its output.
+func (h *harness) benchstat(ctx context.Context, args ...string) (string, error) {
+	cmd := h.goCommand(ctx, append([]string{"tool", "benchstat"}, args...)...)
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("benchstat %s: %w: %s", strings.Join(args, " "), err, firstLines(stderr.String(), 3))
+	}
+	return out.String(), nil
 }
 
 // hasBenchmarks reports whether a package directory declares benchmarks.
@@ -188,14 +220,14 @@ func (h *harness) policyGroup(ctx context.Context) groupResult {
 	if err != nil {
 		return fail(rows, err)
 	}
-	ev, err1 := res.stats.get("sec/op", "PolicyEvaluate")
-	base, err2 := res.stats.get("sec/op", "PolicyBaseline")
+	ev, err1 := res.stats.get("sec/op", policyEngine)
+	base, err2 := res.stats.get("sec/op", policyBaseline)
 	if err := errors.Join(err1, err2); err != nil {
 		return fail(rows, err)
 	}
 	rows[0].Value.V, rows[0].Baseline = ev*1e9, bench.Ns(base*1e9).PerUnit("rule")
-	allocs, err1 := res.stats.get("allocs/op", "PolicyEvaluate")
-	baseAllocs, err2 := res.stats.get("allocs/op", "PolicyBaseline")
+	allocs, err1 := res.stats.get("allocs/op", policyEngine)
+	baseAllocs, err2 := res.stats.get("allocs/op", policyBaseline)
 	if err := errors.Join(err1, err2); err != nil {
 		rows[1].Err = err
 	} else {
@@ -223,14 +255,14 @@ func (h *harness) decodeGroup(ctx context.Context) groupResult {
 		return fail(rows, fmt.Errorf("events/ holds no JSON file: %w", errNotLanded))
 	}
 	rows[0].Name += fmt.Sprintf(" (%d files)", res.eventsN)
-	ev, err1 := res.stats.get("sec/op", "DecodeEvaluate")
-	base, err2 := res.stats.get("sec/op", "DecodeBaselineJSONMap")
+	ev, err1 := res.stats.get("sec/op", decodeEngine)
+	base, err2 := res.stats.get("sec/op", decodeBaseline)
 	if err := errors.Join(err1, err2); err != nil {
 		return fail(rows, err)
 	}
 	rows[0].Value.V, rows[0].Baseline = ev*1e9, bench.Ns(base*1e9).PerUnit("event")
-	allocs, err1 := res.stats.get("allocs/op", "DecodeEvaluate")
-	baseAllocs, err2 := res.stats.get("allocs/op", "DecodeBaselineJSONMap")
+	allocs, err1 := res.stats.get("allocs/op", decodeEngine)
+	baseAllocs, err2 := res.stats.get("allocs/op", decodeBaseline)
 	if err := errors.Join(err1, err2); err != nil {
 		rows[1].Err = err
 	} else {
