@@ -192,7 +192,9 @@ func TestMaxResultsLimits(t *testing.T) {
 		t.Fatalf("CreateManagedPrefixList: %v", err)
 	}
 	plID := pl.PrefixList.PrefixListId
-	t.Cleanup(func() { _, _ = e.ec2.DeleteManagedPrefixList(ctx, &ec2.DeleteManagedPrefixListInput{PrefixListId: plID}) })
+	t.Cleanup(func() {
+		_, _ = e.ec2.DeleteManagedPrefixList(ctx, &ec2.DeleteManagedPrefixListInput{PrefixListId: plID})
+	})
 	calls := map[string]func(n int32) error{
 		"DescribeSecurityGroups": func(n int32) error {
 			_, err := e.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{MaxResults: aws.Int32(n)})
