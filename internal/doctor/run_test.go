@@ -364,3 +364,23 @@ func TestWriteTableAndJSON(t *testing.T) {
 		t.Errorf("JSON round trip = %+v", back)
 	}
 }
+
+// TestDeployedFixture keeps testdata/deployed.yaml (the one docs/doctor.md
+// runs against cmd/awslocal) a healthy deployment.
+func TestDeployedFixture(t *testing.T) {
+	f, err := awslocal.LoadFixture("testdata/deployed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	srv := awslocal.Start(t, awslocal.WithFixture(f))
+	rep, err := doctor.Run(ctx, doctor.NewClients(srv.AWSConfig(ctx)), doctor.Config{Region: region, Stack: stackName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Checks {
+		if c.Status != doctor.StatusPass {
+			t.Errorf("check %s = %s (%s), want pass", c.ID, c.Status, c.Detail)
+		}
+	}
+}
