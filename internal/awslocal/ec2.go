@@ -39,6 +39,7 @@ func init() {
 		"ModifyManagedPrefixList":       ec2ModifyManagedPrefixList,
 		"GetManagedPrefixListEntries":   ec2GetManagedPrefixListEntries,
 		"DescribeManagedPrefixLists":    ec2DescribeManagedPrefixLists,
+		"DeleteManagedPrefixList":       ec2DeleteManagedPrefixList,
 	}
 }
 

@@ -256,3 +256,7 @@ func TestPagingParameterErrors(t *testing.T) {
 	_, err = e.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{MaxResults: aws.Int32(5), NextToken: aws.String("garbage")})
 	wantErr(t, "DescribeSecurityGroups(bad NextToken)", err, "InvalidPaginationToken", 400)
 }
+
+func withScale(groups, rulesPerGroup, enis int) awslocal.Option {
+	return awslocal.WithFixture(scaleFixture(groups, rulesPerGroup, enis))
+}

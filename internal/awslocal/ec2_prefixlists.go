@@ -291,3 +291,22 @@ func ec2DescribeManagedPrefixLists(rs *regionState, c *call, f form, x *xmlWrite
 	x.opt("nextToken", next)
 	return nil
 }
+
+// ec2DeleteManagedPrefixList deletes a list that no rule references.
+func ec2DeleteManagedPrefixList(rs *regionState, c *call, f form, x *xmlWriter) *APIError {
+	p, aerr := rs.prefixListByID(f.get("PrefixListId"))
+	if aerr != nil {
+		return aerr
+	}
+	for _, r := range rs.rules {
+		if r.kind == peerPrefixList && r.peer == p.id {
+			return clientErr("DependencyViolation", "The prefix list '%s' is referenced by security group rule '%s'", p.id, r.id)
+		}
+	}
+	delete(rs.prefixLists, p.id)
+	p.state = "delete-complete"
+	x.open("prefixList")
+	writePrefixList(rs, x, p)
+	x.close("prefixList")
+	return nil
+}
