@@ -1080,6 +1080,10 @@ func TestTrailAndReportBucket(t *testing.T) {
 	})
 }
 
+// lambdaLayerRoot is where Lambda extracts a function's layers: a fact of
+// the service, deliberately not the stack's constant.
+const lambdaLayerRoot = "/opt/"
+
 // TestEnvironmentLoads feeds each function's synthesized environment to the
 // functions' own loader, with the policy read from the staged layer asset at
 // the path the function is told, as Lambda would mount it.
@@ -1123,7 +1127,7 @@ func TestEnvironmentLoads(t *testing.T) {
 			}
 			readFile := func(name string) ([]byte, error) {
 				read = append(read, name)
-				rel, ok := strings.CutPrefix(name, policyLayerMountPath+"/")
+				rel, ok := strings.CutPrefix(name, lambdaLayerRoot)
 				if !ok || layerDir == "" {
 					return nil, fmt.Errorf("%s is not in a layer: %w", name, os.ErrNotExist)
 				}
@@ -1152,7 +1156,7 @@ func TestEnvironmentLoads(t *testing.T) {
 					t.Errorf("%s read %v (source %q), want the embedded default", fn, read, got.PolicySource)
 				}
 			} else {
-				want := policyLayerMountPath + "/" + filepath.Base(s.settings.PolicyFile)
+				want := lambdaLayerRoot + filepath.Base(s.settings.PolicyFile)
 				if !slices.Equal(read, []string{want}) || !slices.Contains(checks, customCheck) {
 					t.Errorf("%s read %v with checks %v, want %s holding check %s", fn, read, checks, want, customCheck)
 				}
