@@ -1,8 +1,6 @@
 package awslocal
 
 import (
-	"net/http"
-	"net/url"
 	"slices"
 	"sort"
 )
@@ -11,24 +9,13 @@ import (
 // 1.1): DescribeTrails, GetTrailStatus, GetEventSelectors.
 type cloudTrailService struct{ s *Server }
 
-func (ct cloudTrailService) proto() jsonProtocol {
-	return jsonProtocol{target: "CloudTrail_20131101", version: "1.1", ops: map[string]func(*call) (any, *APIError){
-		"DescribeTrails":    ct.describeTrails,
-		"GetTrailStatus":    ct.getTrailStatus,
-		"GetEventSelectors": ct.getEventSelectors,
-	}}
-}
-
-func (ct cloudTrailService) decode(r *http.Request, body []byte) (string, url.Values, *APIError) {
-	return ct.proto().decode(r, body)
-}
-func (ct cloudTrailService) serve(c *call) ([]byte, *APIError) { return ct.proto().serve(c) }
-func (ct cloudTrailService) writeError(w http.ResponseWriter, c *call, e *APIError) {
-	ct.proto().writeError(w, c, e)
-}
-func (ct cloudTrailService) contentType() string { return ct.proto().contentType() }
-func (ct cloudTrailService) faultError(kind FaultKind, op string) *APIError {
-	return ct.proto().faultError(kind, op, "ThrottlingException", "AccessDeniedException", ct.s.callerARN, "cloudtrail")
+func (ct cloudTrailService) service() jsonService {
+	return jsonService{s: ct.s, throttleCode: "ThrottlingException", denyCode: "AccessDeniedException", iamPrefix: "cloudtrail",
+		jsonProtocol: jsonProtocol{target: "CloudTrail_20131101", version: "1.1", ops: map[string]func(*call) (any, *APIError){
+			"DescribeTrails":    ct.describeTrails,
+			"GetTrailStatus":    ct.getTrailStatus,
+			"GetEventSelectors": ct.getEventSelectors,
+		}}}
 }
 
 // visibleTrails returns the trails a region shows: its own and, with

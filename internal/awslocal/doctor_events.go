@@ -1,8 +1,6 @@
 package awslocal
 
 import (
-	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -12,24 +10,13 @@ type eventsService struct{ s *Server }
 
 const eventsMaxLimit = 100
 
-func (ev eventsService) proto() jsonProtocol {
-	return jsonProtocol{target: "AWSEvents", version: "1.1", ops: map[string]func(*call) (any, *APIError){
-		"ListRules":         ev.listRules,
-		"DescribeRule":      ev.describeRule,
-		"ListTargetsByRule": ev.listTargetsByRule,
-	}}
-}
-
-func (ev eventsService) decode(r *http.Request, body []byte) (string, url.Values, *APIError) {
-	return ev.proto().decode(r, body)
-}
-func (ev eventsService) serve(c *call) ([]byte, *APIError) { return ev.proto().serve(c) }
-func (ev eventsService) writeError(w http.ResponseWriter, c *call, e *APIError) {
-	ev.proto().writeError(w, c, e)
-}
-func (ev eventsService) contentType() string { return ev.proto().contentType() }
-func (ev eventsService) faultError(kind FaultKind, op string) *APIError {
-	return ev.proto().faultError(kind, op, "ThrottlingException", "AccessDeniedException", ev.s.callerARN, "events")
+func (ev eventsService) service() jsonService {
+	return jsonService{s: ev.s, throttleCode: "ThrottlingException", denyCode: "AccessDeniedException", iamPrefix: "events",
+		jsonProtocol: jsonProtocol{target: "AWSEvents", version: "1.1", ops: map[string]func(*call) (any, *APIError){
+			"ListRules":         ev.listRules,
+			"DescribeRule":      ev.describeRule,
+			"ListTargetsByRule": ev.listTargetsByRule,
+		}}}
 }
 
 type ebRule struct {

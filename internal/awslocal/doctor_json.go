@@ -81,14 +81,23 @@ func writeJSONError(w http.ResponseWriter, c *call, contentType string, status i
 	_, _ = w.Write(b)
 }
 
-// faultError returns the JSON services' errors for an injected fault.
-func (p jsonProtocol) faultError(kind FaultKind, op, throttleCode, denyCode, callerARN, service string) *APIError {
+// jsonService is a service speaking jsonProtocol, with its own codes for
+// injected faults.
+type jsonService struct {
+	jsonProtocol
+	s            *Server
+	throttleCode string // e.g. ThrottlingException
+	denyCode     string // e.g. AccessDeniedException
+	iamPrefix    string // the service prefix of IAM actions, e.g. "events"
+}
+
+func (j jsonService) faultError(kind FaultKind, op string) *APIError {
 	switch kind {
 	case FaultThrottle:
-		return &APIError{Status: http.StatusBadRequest, Code: throttleCode, Message: "Rate exceeded"}
+		return &APIError{Status: http.StatusBadRequest, Code: j.throttleCode, Message: "Rate exceeded"}
 	case FaultDeny:
-		return &APIError{Status: http.StatusBadRequest, Code: denyCode,
-			Message: "User: " + callerARN + " is not authorized to perform: " + service + ":" + op}
+		return &APIError{Status: http.StatusBadRequest, Code: j.denyCode,
+			Message: "User: " + j.s.callerARN + " is not authorized to perform: " + j.iamPrefix + ":" + op}
 	default:
 		return &APIError{Status: http.StatusInternalServerError, Code: "InternalFailure", Message: "We encountered an internal error. Please try again."}
 	}

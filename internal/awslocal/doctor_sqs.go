@@ -1,7 +1,6 @@
 package awslocal
 
 import (
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -13,13 +12,13 @@ type sqsService struct{ s *Server }
 
 const sqsNonExistentQueue = "AWS.SimpleQueueService.NonExistentQueue"
 
-func (q sqsService) proto() jsonProtocol {
-	return jsonProtocol{target: "AmazonSQS", version: "1.0",
+func (q sqsService) service() jsonService {
+	return jsonService{s: q.s, throttleCode: "RequestThrottled", denyCode: "AccessDenied", iamPrefix: "sqs", jsonProtocol: jsonProtocol{
+		target: "AmazonSQS", version: "1.0",
 		shapes: map[string]string{
 			sqsNonExistentQueue:    "com.amazonaws.sqs#QueueDoesNotExist",
 			"InvalidAttributeName": "com.amazonaws.sqs#InvalidAttributeName",
 			"InvalidAddress":       "com.amazonaws.sqs#InvalidAddress",
-			"MissingParameter":     "com.amazonaws.sqs#InvalidAddress",
 			"RequestThrottled":     "com.amazonaws.sqs#RequestThrottled",
 			"AccessDenied":         "com.amazonaws.sqs#InvalidSecurity",
 			"InternalFailure":      "com.amazonaws.sqs#InternalFailure",
@@ -27,19 +26,7 @@ func (q sqsService) proto() jsonProtocol {
 		ops: map[string]func(*call) (any, *APIError){
 			"GetQueueUrl":        q.getQueueURL,
 			"GetQueueAttributes": q.getQueueAttributes,
-		}}
-}
-
-func (q sqsService) decode(r *http.Request, body []byte) (string, url.Values, *APIError) {
-	return q.proto().decode(r, body)
-}
-func (q sqsService) serve(c *call) ([]byte, *APIError) { return q.proto().serve(c) }
-func (q sqsService) writeError(w http.ResponseWriter, c *call, e *APIError) {
-	q.proto().writeError(w, c, e)
-}
-func (q sqsService) contentType() string { return q.proto().contentType() }
-func (q sqsService) faultError(kind FaultKind, op string) *APIError {
-	return q.proto().faultError(kind, op, "RequestThrottled", "AccessDenied", q.s.callerARN, "sqs")
+		}}}
 }
 
 func sqsMissingQueue() *APIError {

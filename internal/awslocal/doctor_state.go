@@ -167,11 +167,11 @@ func (d *deliveryState) region(name string) *deliveryRegion {
 // addDeliveryServices registers the services doctor reads.
 func (s *Server) addDeliveryServices() {
 	s.delivery = newDeliveryState()
-	s.services["cloudtrail"] = cloudTrailService{s}
-	s.services["events"] = eventsService{s}
+	s.services["cloudtrail"] = cloudTrailService{s}.service()
+	s.services["events"] = eventsService{s}.service()
 	s.services["lambda"] = lambdaService{s}
 	s.services["monitoring"] = cloudWatchService{s}
-	s.services["sqs"] = sqsService{s}
+	s.services["sqs"] = sqsService{s}.service()
 	s.services["iam"] = iamService{s}
 }
 
