@@ -82,7 +82,7 @@ Progress goes to stderr when stderr is a terminal.`)
 		cfg, err := awsf.load(ctx)
 		if err != nil {
 			fmt.Fprintf(stderr, "sgwarden audit: %v\n", err)
-			return exitRuntime
+			return awsExit(err)
 		}
 		scanned = []string{cfg.Region}
 		if *regions != "" {

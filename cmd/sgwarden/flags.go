@@ -138,6 +138,17 @@ func fails(level string, d policy.Decision) bool {
 	return false
 }
 
+// errNoRegion is a usage error: the chain named no region.
+var errNoRegion = errors.New("no AWS region: pass --region or set AWS_REGION")
+
+// awsExit is the exit code of an AWS configuration error.
+func awsExit(err error) int {
+	if errors.Is(err, errNoRegion) {
+		return exitUsage
+	}
+	return exitRuntime
+}
+
 // awsFlags are --region and --profile, for the commands that call AWS.
 type awsFlags struct {
 	region  string
@@ -166,7 +177,7 @@ func (a *awsFlags) load(ctx context.Context) (aws.Config, error) {
 		return aws.Config{}, err
 	}
 	if cfg.Region == "" {
-		return aws.Config{}, errors.New("no AWS region: pass --region or set AWS_REGION")
+		return aws.Config{}, errNoRegion
 	}
 	return cfg, nil
 }

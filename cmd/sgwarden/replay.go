@@ -81,7 +81,7 @@ revoke. Exits 1 when something was (or would be) reverted.`)
 	cfg, err := awsf.load(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "sgwarden replay: %v\n", err)
-		return exitRuntime
+		return awsExit(err)
 	}
 	logger := slog.New(slog.DiscardHandler)
 	if *verbose {
