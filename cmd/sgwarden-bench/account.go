@@ -88,7 +88,7 @@ func (a *emulatedAccount) awsConfig() aws.Config {
 		Region:       benchRegion,
 		Credentials:  credentials.NewStaticCredentialsProvider(fakeAccessKey, fakeSecretKey, ""),
 		BaseEndpoint: aws.String(a.url),
-		HTTPClient:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}},
+		HTTPClient:   awslocal.HTTPClient(), // works around a request-body race against local servers
 	}
 }
 

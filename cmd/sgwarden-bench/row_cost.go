@@ -4,22 +4,47 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/sgwarden/sgwarden/internal/bench"
 )
 
 // prices are the us-east-1 list prices the cost model uses (free tier not
-// subtracted). AWS's own pricing pages render their rate tables in the
-// browser, so the figures were checked against the page's stated examples
-// and dated transcriptions of it; see docs/benchmarks.md.
+// subtracted); priceSources says where each was read and as of when.
 var prices = bench.Prices{
 	LambdaGBSecond:           0.0000133334, // arm64, first 7.5 billion GB-s/month
 	LambdaPerMillionRequests: 0.20,
-	SNSPerMillionPublishes:   0.50, // standard topic publishes, beyond the first million
-	Source: "us-east-1 list prices: aws.amazon.com/lambda/pricing (Arm, first tier; $0.20/1M requests; " +
-		"transcription read 2026-09-20) and aws.amazon.com/sns/pricing (standard topic publish $0.50/1M; " +
-		"article of 2026-06-13); checked on 2026-11-26",
+	SNSPerMillionPublishes:   0.50, // standard topic publishes
+	Source:                   "us-east-1 list prices, see the price table",
+}
+
+// priceSource is one published price with its date. AWS's pricing pages
+// render their rate tables in the browser, so each price is taken from a
+// dated transcription of the page, looked up on priceCheckedOn.
+type priceSource struct {
+	item, price, source, asOf string
+}
+
+const priceCheckedOn = "2026-12-01"
+
+var priceSources = []priceSource{
+	{"Lambda duration, arm64 (first 7.5 billion GB-s a month)", "$0.0000133334 per GB-second",
+		"aws.amazon.com/lambda/pricing, Arm price tab, as transcribed in a Lambda cost guide (lambda_local_runner docs, lambda-13-cost.md)", "2026-05-11"},
+	{"Lambda requests (x86 and arm64)", "$0.20 per million requests",
+		"aws.amazon.com/lambda/pricing, as harvested verbatim by API Evangelist (aws-lambda-plans-pricing.yml, page read)", "2026-09-20"},
+	{"SNS standard topic publish", "$0.50 per million publishes",
+		"aws.amazon.com/sns/pricing, as quoted in FactualMinds' \"Amazon SNS Pricing\" article", "2026-06-13"},
+}
+
+// priceTable renders priceSources as Markdown.
+func priceTable() string {
+	var b strings.Builder
+	b.WriteString("| price (us-east-1) | value | source | as of |\n|---|---|---|---|\n")
+	for _, p := range priceSources {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", p.item, p.price, p.source, p.asOf)
+	}
+	return b.String()
 }
 
 const (
@@ -72,10 +97,10 @@ func (h *harness) costGroup(ctx context.Context) groupResult {
 				lambdaFullCPUMB, functionMemoryMB, slow.Total()))
 		}
 	}
-	details = append(details, "**Row 7 assumptions.** Prices: "+prices.Source+". Free tier not subtracted. "+
-		"Durations come from this machine under the RIE, against an emulated account on loopback: "+
+	details = append(details, "**Row 7 assumptions.** Free tier not subtracted; SNS deliveries (e-mail, HTTP) not counted, "+
+		"since they depend on the subscribers. Durations come from this machine under the RIE, against an emulated account on loopback: "+
 		"real Lambda at 128 MB has about 1/14 of a vCPU and real EC2/SNS calls take tens of milliseconds, "+
-		"so the pessimistic lines bound the real cost from above.")
+		"so the pessimistic lines bound the real cost from above. Prices (looked up "+priceCheckedOn+"):\n\n"+priceTable())
 	return groupResult{rows: rows, details: details}
 }
 
