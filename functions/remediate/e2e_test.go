@@ -55,6 +55,10 @@ var e2eBuild = sync.OnceValues(func() (dir string, err error) {
 	if err := goCmd(append(build, "-o", filepath.Join(dir, "bootstrap"), ".")...); err != nil {
 		return "", err
 	}
+	// The cold-start baseline: the smallest aws-lambda-go function.
+	if err := goCmd(append(build, "-o", filepath.Join(dir, "hello"), "../../cmd/sgwarden-bench/hello")...); err != nil {
+		return "", err
+	}
 	if err := goCmd("build", "-o", filepath.Join(dir, "aws-lambda-rie"), lambdarie.RIEPackage); err != nil {
 		return "", err
 	}
@@ -229,5 +233,56 @@ func TestEndToEndInitFailsClearly(t *testing.T) {
 	}
 	if rules := groupRules(t, srv); !rules[e2eSSH] {
 		t.Error("a misconfigured function revoked a rule")
+	}
+}
+
+// BenchmarkColdStart measures exec to first response under the RIE: a
+// fresh RIE per iteration gets one compliant event (no AWS call), so the
+// span holds the exec, the Go runtime start, init (configuration, SDK
+// clients, policy), the Runtime API handshake and the handler. The
+// hello-world aws-lambda-go function, built with the same flags, is the
+// baseline.
+//
+//	go test -run '^$' -bench ColdStart -benchtime 20x ./functions/remediate
+func BenchmarkColdStart(b *testing.B) {
+	if testing.Short() {
+		b.Skip("builds the bootstrap and the RIE (skipped with -short)")
+	}
+	dir, err := e2eBuild()
+	if err != nil {
+		b.Fatalf("build: %v", err)
+	}
+	srv := awslocal.Start(b)
+	topic := srv.CreateTopic("", "sgwarden-alerts")
+	env := []string{"AWS_ENDPOINT_URL=" + srv.URL(), "AWS_REGION=" + srv.Region(), "AWS_ACCESS_KEY_ID=AKIAAWSLOCAL00000000",
+		"AWS_SECRET_ACCESS_KEY=awslocal-secret", "AWS_EC2_METADATA_DISABLED=true", "SGWARDEN_TOPIC_ARN=" + topic, "SGWARDEN_ROLE_ARN=" + e2eOwnRole}
+	payload := e2eEvent("9f8e7d6c-0000-4000-8000-00000000c01d", e2eHTTPS, 443)
+	for _, fn := range []struct{ impl, bootstrap string }{{"sgwarden", "bootstrap"}, {"hello", "hello"}} {
+		b.Run("impl="+fn.impl, func(b *testing.B) {
+			ctx := context.Background()
+			var total time.Duration
+			n := 0
+			for b.Loop() {
+				b.StopTimer()
+				p, err := lambdarie.Start(ctx, filepath.Join(dir, "aws-lambda-rie"), filepath.Join(dir, fn.bootstrap), env)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				body, d, err := p.Invoke(ctx, payload)
+				b.StopTimer()
+				p.Stop()
+				b.StartTimer()
+				if err != nil {
+					b.Fatalf("invoke: %v %s", err, body)
+				}
+				total += d
+				n++
+			}
+			b.ReportMetric(float64(total.Microseconds())/1e3/float64(n), "ms/first-response")
+		})
+	}
+	if n := srv.CallCount(""); n != 0 {
+		b.Errorf("compliant cold starts made %d AWS calls", n)
 	}
 }
