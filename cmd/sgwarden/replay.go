@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -147,8 +146,7 @@ func actionFails(level string, a notify.Action) bool {
 }
 
 func writeReplayTable(w io.Writer, out []replayed) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tEVENT\tOUTCOME\tDETAIL\tAWS CALLS")
+	t := &table{header: []string{"SOURCE", "EVENT", "OUTCOME", "AWS CALLS", "DETAIL"}}
 	for _, r := range out {
 		res := r.Result
 		outcome, detail := string(res.Action), resultDetail(res)
@@ -157,9 +155,9 @@ func writeReplayTable(w io.Writer, out []replayed) error {
 		} else if outcome == "" {
 			outcome = "ignored"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", r.Source, orDash(res.EventName), outcome, detail, res.AWSCalls)
+		t.add(r.Source, orDash(res.EventName), outcome, fmt.Sprint(res.AWSCalls), detail)
 	}
-	return tw.Flush()
+	return t.write(w, false)
 }
 
 // resultDetail says what a handled event changed, in a few words.

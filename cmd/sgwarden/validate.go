@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"text/tabwriter"
 
 	"github.com/sgwarden/sgwarden/internal/policy"
 )
@@ -84,12 +83,11 @@ default policy. Exits 1 when the policy is invalid.`)
 		}
 	} else if res.Valid {
 		fmt.Fprintf(stdout, "%s: valid, mode %s, %d checks\n\n", name, res.Mode, len(res.Checks))
-		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "CHECK\tSEVERITY\tACTION\tDESCRIPTION")
+		t := &table{header: []string{"CHECK", "SEVERITY", "ACTION", "DESCRIPTION"}}
 		for _, c := range res.Checks {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Severity, c.Action, c.Description)
+			t.add(c.ID, string(c.Severity), string(c.Action), c.Description)
 		}
-		if err := tw.Flush(); err != nil {
+		if err := t.write(stdout, false); err != nil {
 			return writeFailed(stderr, "validate", err)
 		}
 	} else {
