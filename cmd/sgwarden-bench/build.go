@@ -108,15 +108,4 @@ func hasGoFiles(dir string) error {
 }
 
 // firstLines returns the first n non-empty lines of s, joined by " / ".
-func firstLines(s string, n int) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-			if len(out) == n {
-				break
-			}
-		}
-	}
-	return strings.Join(out, " / ")
-}
+func firstLines(s string, n int) string { return lambdarie.FirstLines(s, n) }

@@ -109,7 +109,7 @@ func (p *Process) Invoke(ctx context.Context, payload []byte) ([]byte, time.Dura
 		return nil, 0, fmt.Errorf("invoke: read response: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return body, elapsed, fmt.Errorf("invoke: status %d: %s (log: %s)", resp.StatusCode, firstLines(string(body), 2), p.logs.tail(5))
+		return body, elapsed, fmt.Errorf("invoke: status %d: %s (log: %s)", resp.StatusCode, FirstLines(string(body), 2), p.logs.tail(5))
 	}
 	if errorType := functionError(body); errorType != "" {
 		return body, elapsed, fmt.Errorf("invoke: %w %s (log: %s)", ErrFunction, errorType, p.logs.tail(5))
@@ -126,7 +126,7 @@ func functionError(body []byte) string {
 	if !bytes.Contains(body, []byte(`"errorType"`)) || !bytes.Contains(body, []byte(`"errorMessage"`)) {
 		return ""
 	}
-	return firstLines(string(body), 1)
+	return FirstLines(string(body), 1)
 }
 
 // BootstrapPID returns the PID of the function process the RIE forked.
@@ -236,7 +236,7 @@ func (t *tailBuffer) tail(n int) string {
 }
 
 // firstLines returns the first n non-empty lines of s, joined by " / ".
-func firstLines(s string, n int) string {
+func FirstLines(s string, n int) string {
 	var out []string
 	for _, l := range strings.Split(s, "\n") {
 		if l = strings.TrimSpace(l); l != "" {

@@ -55,7 +55,7 @@ func TestTailBuffer(t *testing.T) {
 	if got := b.tail(2); got != "four / five" {
 		t.Errorf("tail(2) = %q, want %q", got, "four / five")
 	}
-	if got := firstLines("\n a \n\n b \n c", 2); got != "a / b" {
+	if got := FirstLines("\n a \n\n b \n c", 2); got != "a / b" {
 		t.Errorf("firstLines = %q", got)
 	}
 	if !strings.Contains(b.tail(10), "five") {
