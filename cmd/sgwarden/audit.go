@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/sgwarden/sgwarden/internal/audit"
-	"github.com/sgwarden/sgwarden/internal/notify"
 	"github.com/sgwarden/sgwarden/internal/policy"
 )
 
@@ -155,36 +154,12 @@ func progressPrinter(w io.Writer) func(audit.Progress) {
 	}
 }
 
-// findingRow is one rule of the report with every check it matched.
-type findingRow struct {
-	findings []audit.Finding
-	decision policy.Decision
-	severity string
-}
-
-// groupFindings groups the report's findings by rule; the report keeps
-// the findings of one rule together.
-func groupFindings(fs []audit.Finding) []findingRow {
+// groupFindings groups the audit report's findings by rule.
+func groupFindings(fs []audit.Finding) []ruleRun[audit.Finding] {
 	same := func(a, b *audit.Finding) bool {
 		return a.Region == b.Region && a.Group.ID == b.Group.ID && a.Rule.ID == b.Rule.ID && audit.RuleText(a.Rule) == audit.RuleText(b.Rule)
 	}
-	var rows []findingRow
-	for i := 0; i < len(fs); {
-		j := i + 1
-		for j < len(fs) && same(&fs[j], &fs[i]) {
-			j++
-		}
-		r := findingRow{findings: fs[i:j], decision: fs[i].Decision, severity: string(fs[i].Severity)}
-		for _, g := range fs[i:j] {
-			if decisionRank[g.Decision] > decisionRank[r.decision] {
-				r.decision = g.Decision
-			}
-			r.severity = notify.Worst(r.severity, string(g.Severity))
-		}
-		rows = append(rows, r)
-		i = j
-	}
-	return rows
+	return groupRuns(fs, same, func(f *audit.Finding) (policy.Decision, policy.Severity) { return f.Decision, f.Severity })
 }
 
 // table is a list of rows rendered aligned for a terminal or as Markdown.

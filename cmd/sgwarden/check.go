@@ -209,34 +209,41 @@ var decisionRank = map[policy.Decision]int{
 	policy.DecisionExempt: 1, policy.DecisionAlert: 2, policy.DecisionWouldRevert: 3, policy.DecisionRevert: 4,
 }
 
-// ruleRow is one offending rule: its findings, its most serious decision
-// and its worst severity.
-type ruleRow struct {
-	findings []finding
+// ruleRun is a run of findings about one rule, with the most serious
+// decision and the worst severity among them.
+type ruleRun[T any] struct {
+	findings []T
 	decision policy.Decision
 	severity string
 }
 
-// groupByRule groups consecutive findings about the same rule (evaluation
-// keeps them together).
-func groupByRule(fs []finding) []ruleRow {
-	var rows []ruleRow
+// groupRuns groups consecutive findings about the same rule (evaluation
+// and the audit report keep them together).
+func groupRuns[T any](fs []T, same func(a, b *T) bool, judge func(*T) (policy.Decision, policy.Severity)) []ruleRun[T] {
+	var runs []ruleRun[T]
 	for i := 0; i < len(fs); {
 		j := i + 1
-		for j < len(fs) && sameRule(&fs[j], &fs[i]) {
+		for j < len(fs) && same(&fs[j], &fs[i]) {
 			j++
 		}
-		r := ruleRow{findings: fs[i:j], decision: fs[i].Decision, severity: string(fs[i].Severity)}
-		for _, g := range fs[i:j] {
-			if decisionRank[g.Decision] > decisionRank[r.decision] {
-				r.decision = g.Decision
+		d, sev := judge(&fs[i])
+		r := ruleRun[T]{findings: fs[i:j], decision: d, severity: string(sev)}
+		for k := i + 1; k < j; k++ {
+			d, sev := judge(&fs[k])
+			if decisionRank[d] > decisionRank[r.decision] {
+				r.decision = d
 			}
-			r.severity = notify.Worst(r.severity, string(g.Severity))
+			r.severity = notify.Worst(r.severity, string(sev))
 		}
-		rows = append(rows, r)
+		runs = append(runs, r)
 		i = j
 	}
-	return rows
+	return runs
+}
+
+// groupByRule groups check's findings by rule.
+func groupByRule(fs []finding) []ruleRun[finding] {
+	return groupRuns(fs, sameRule, func(f *finding) (policy.Decision, policy.Severity) { return f.Decision, f.Severity })
 }
 
 // writeCheckTable prints one line per offending rule (its most serious
