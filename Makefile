@@ -37,8 +37,9 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+## bench: the headline figures beside their baselines; writes docs/benchmarks.md (BENCHFLAGS=-quick for a short run)
 bench:
-	$(GO) run ./cmd/sgwarden-bench
+	$(GO) run ./cmd/sgwarden-bench $(BENCHFLAGS)
 
 synth: build
 	cd infra/cdk && npm ci --no-audit --no-fund --loglevel=error && npx cdk synth --no-notices

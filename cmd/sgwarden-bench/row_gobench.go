@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,7 +29,7 @@ const (
 	// perfFilter selects perf's benchmarks for benchstat; crossFilter the
 	// others.
 	perfFilter  = ".name:(Policy OR Decode)"
-	crossFilter = ".name:/^Evaluate/ AND .unit:(sec/op OR allocs/op)"
+	crossFilter = "(.name:/^Evaluate/ AND .unit:(sec/op OR allocs/op)) OR .name:Handle"
 )
 
 // Benchmark names as benchstat prints them, without the -GOMAXPROCS suffix.
@@ -62,6 +63,16 @@ func (h *harness) goBench(ctx context.Context) (*goBenchResult, error) {
 	return h.gobench.res, h.gobench.err
 }
 
+// handlerPkg and handlerExpr select internal/remediate's benchmarks of the
+// handler's own cost (in-memory AWS answers): the cross-check of row 2.
+const (
+	handlerPkg       = "./internal/remediate"
+	handlerExpr      = "^BenchmarkHandle$/^(violating|compliant)$"
+	handlerOverhead  = "Handle/violating/overhead"
+	handlerNoCall    = "Handle/compliant"
+	handlerViolating = "Handle/violating/awslocal"
+)
+
 func (h *harness) runGoBench(ctx context.Context) (*goBenchResult, error) {
 	pkgs := []string{perfPkg}
 	for _, p := range crossCheckPkgs {
@@ -69,16 +80,24 @@ func (h *harness) runGoBench(ctx context.Context) (*goBenchResult, error) {
 			pkgs = append(pkgs, p)
 		}
 	}
-	args := []string{"test", "-run", "^$", "-bench", benchExpr, "-benchmem",
-		"-count", strconv.Itoa(h.sizes.benchCount), "-benchtime", h.sizes.benchTime}
-	args = append(args, pkgs...)
+	common := []string{"test", "-run", "^$", "-benchmem", "-count", strconv.Itoa(h.sizes.benchCount), "-benchtime", h.sizes.benchTime}
+	runs := [][]string{append(append(slices.Clone(common), "-bench", benchExpr), pkgs...)}
+	if hasBenchmarks(filepath.Join(h.root, handlerPkg)) {
+		runs = append(runs, append(slices.Clone(common), "-bench", handlerExpr, handlerPkg))
+	}
 	raw := filepath.Join(h.work, "gobench.txt")
-	cmd := h.goCommand(ctx, args...)
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
-	h.logf("go %s", strings.Join(args, " "))
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("go test -bench: %w: %s", err, firstLines(out.String()+stderr.String(), 4))
+	var out bytes.Buffer
+	var commands []string
+	for _, args := range runs {
+		cmd := h.goCommand(ctx, args...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		h.logf("go %s", strings.Join(args, " "))
+		if err := cmd.Run(); err != nil {
+			return nil, fmt.Errorf("go test -bench: %w: %s", err, firstLines(stdout.String()+stderr.String(), 4))
+		}
+		out.Write(stdout.Bytes())
+		commands = append(commands, "go "+shellQuote(args)+" >> gobench.txt")
 	}
 	if err := os.WriteFile(raw, out.Bytes(), 0o644); err != nil {
 		return nil, fmt.Errorf("save benchmark output: %w", err)
@@ -98,7 +117,7 @@ func (h *harness) runGoBench(ctx context.Context) (*goBenchResult, error) {
 		return nil, err
 	}
 	text := compare
-	if len(pkgs) > 1 {
+	if len(pkgs) > 1 || len(runs) > 1 {
 		cross, err := h.benchstat(ctx, "-filter", crossFilter, input)
 		if err != nil {
 			return nil, err
@@ -109,7 +128,7 @@ func (h *harness) runGoBench(ctx context.Context) (*goBenchResult, error) {
 	return &goBenchResult{
 		stats: stats,
 		text:  text,
-		command: "go " + strings.Join(args, " ") + " > gobench.txt && go tool benchstat -filter '" + perfFilter +
+		command: strings.Join(commands, " && ") + " && go tool benchstat -filter '" + perfFilter +
 			"' -col /impl gobench.txt",
 		eventsN: int(events),
 	}, nil
@@ -269,4 +288,16 @@ func (h *harness) decodeGroup(ctx context.Context) groupResult {
 		rows[1].Value.V, rows[1].Baseline = allocs, bench.N(baseAllocs).PerUnit("event")
 	}
 	return groupResult{rows: rows}
+}
+
+// shellQuote joins args for a shell, quoting those with special characters.
+func shellQuote(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if strings.ContainsAny(a, "^$|()*/ ") {
+			a = "'" + a + "'"
+		}
+		out[i] = a
+	}
+	return strings.Join(out, " ")
 }
