@@ -36,7 +36,8 @@ func main() {
 }
 
 // invokeFunc delivers one event to the function and returns its response.
-type invokeFunc func(ctx context.Context, payload []byte) ([]byte, error)
+// It returns the round trip's duration.
+type invokeFunc func(ctx context.Context, payload []byte) ([]byte, time.Duration, error)
 
 func run(ctx context.Context, stdout, stderr io.Writer) int {
 	start := time.Now()
@@ -85,10 +86,7 @@ func run(ctx context.Context, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	defer fn.Stop()
-	invoke := func(ctx context.Context, payload []byte) ([]byte, error) {
-		body, _, err := fn.Invoke(ctx, payload)
-		return body, err
-	}
+	invoke := fn.Invoke
 
 	fmt.Fprintf(stdout, "Built in %.1fs.\n", time.Since(buildStart).Seconds())
 	code, err := show(ctx, c, acct, shifted, invoke, stdout)
@@ -121,6 +119,7 @@ func show(ctx context.Context, c *corpus, acct *account, shifted int, invoke inv
 	}
 	p := &printer{w: stdout, c: c}
 	p.scenarios(scenarios)
+	p.latency(scenarios)
 	p.alerts(acct.alerts())
 	p.beforeAfter(before, after)
 	mismatches := 0
@@ -146,6 +145,8 @@ type scenario struct {
 	subject string
 	// diffs say how the outcome differs from expected.json.
 	diffs []string
+	// elapsed is the invoke round trip through the RIE.
+	elapsed time.Duration
 }
 
 // replay delivers the corpus in order and compares each outcome with its
@@ -161,7 +162,8 @@ func replay(ctx context.Context, c *corpus, invoke invokeFunc, acct *account) ([
 		if ev, err := cloudtrail.Decode(payload); err == nil {
 			s.event = ev
 		}
-		body, err := invoke(ctx, payload)
+		body, elapsed, err := invoke(ctx, payload)
+		s.elapsed = elapsed
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

@@ -40,12 +40,14 @@ func inProcess(t *testing.T, c *corpus) (*account, invokeFunc) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return acct, func(ctx context.Context, payload []byte) ([]byte, error) {
+	return acct, func(ctx context.Context, payload []byte) ([]byte, time.Duration, error) {
+		start := time.Now()
 		res, err := rem.Handle(ctx, payload)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return json.Marshal(res)
+		body, err := json.Marshal(res)
+		return body, time.Since(start), err
 	}
 }
 
@@ -82,6 +84,7 @@ func TestShowCorpus(t *testing.T) {
 		regexp.MustCompile(`(?m)^web-tier +sgr-0ae404ccc4e3053b8 +ingress tcp/22 from 0\.0\.0\.0/0 +critical, revert +REVOKED by sgwarden$`),
 		regexp.MustCompile(`(?m)^db-tier +sgr-089bcb89de5b4e5cc .* compliant \(list entry removed\)$`),
 		regexp.MustCompile(`(?m)^30 of 30 scenarios as expected`),
+		regexp.MustCompile(`Time per event, .*: [0-9.]+ ms for the first \(cold start\), then median [0-9.]+ ms, max [0-9.]+ ms\.`),
 	} {
 		if !want.MatchString(got) {
 			t.Errorf("demo output does not match %s:\n%s", want, got)

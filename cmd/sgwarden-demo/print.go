@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sgwarden/sgwarden/internal/audit"
 	"github.com/sgwarden/sgwarden/internal/awslocal"
@@ -53,7 +54,7 @@ func (p *printer) scenarios(ss []scenario) {
 			p.numbers[s.result.MessageID] = num
 		}
 	}
-	lines := aligned(rows, map[int]int{1: 26, 2: 62})
+	lines := aligned(rows, map[int]int{1: 24, 2: 66})
 	for i, l := range lines {
 		fmt.Fprintln(p.w, l)
 		if slices.Contains(notes, i) {
@@ -62,6 +63,22 @@ func (p *printer) scenarios(ss []scenario) {
 			}
 		}
 	}
+}
+
+// latency prints how long the function took per event, from the invoke
+// request to the whole response (its AWS calls and the alert included).
+func (p *printer) latency(ss []scenario) {
+	if len(ss) < 2 {
+		return
+	}
+	warm := make([]time.Duration, 0, len(ss)-1)
+	for _, s := range ss[1:] {
+		warm = append(warm, s.elapsed)
+	}
+	slices.Sort(warm)
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+	fmt.Fprintf(p.w, "\nTime per event, invoke to response, AWS calls and alert included: %s for the first (cold start), then median %s, max %s.\n",
+		ms(ss[0].elapsed), ms(warm[len(warm)/2]), ms(warm[len(warm)-1]))
 }
 
 // alerts prints, as an e-mail subscriber of the topic gets them, the first
@@ -82,7 +99,7 @@ func (p *printer) alerts(msgs []awslocal.SNSMessage) {
 		}
 		fmt.Fprintf(p.w, "\n  [event %s] Subject: %s\n\n", p.numbers[m.MessageID], m.Subject)
 		for _, line := range strings.Split(strings.TrimRight(m.MessageFor("email"), "\n"), "\n") {
-			fmt.Fprintf(p.w, "    %s\n", strings.TrimRight(line, " "))
+			fmt.Fprintln(p.w, strings.TrimRight("    "+line, " "))
 		}
 	}
 	if len(msgs) > len(full) {
