@@ -1,8 +1,10 @@
 // Command awslocal runs the emulated AWS account as a standalone server:
 //
-//	go run ./cmd/awslocal --addr 127.0.0.1:4566 --fixture events/account.yaml
+//	go run ./cmd/awslocal --addr 127.0.0.1:4566 --fixture internal/awslocal/testdata/account.yaml
 //
-// It prints its URL; point SDK clients at it with AWS_ENDPOINT_URL.
+// It prints its URL; point SDK clients at it with AWS_ENDPOINT_URL, and
+// drive its faults, call record and seeding under /_awslocal/
+// (docs/awslocal.md).
 package main
 
 import (
@@ -10,6 +12,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"os/signal"
@@ -19,13 +22,17 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "awslocal:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+// run serves until ctx is done; it writes the server's URL to out as its
+// first line once the listener is open.
+func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("awslocal", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:4566", "listen address")
 	fixture := fs.String("fixture", "", "YAML or JSON fixture to seed")
@@ -69,12 +76,10 @@ func run(args []string) error {
 	if err := srv.Listen(*addr); err != nil {
 		return err
 	}
-	fmt.Println(srv.URL())
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	fmt.Fprintln(out, srv.URL())
 	<-ctx.Done()
 	if err := srv.Close(); err != nil && !errors.Is(err, context.Canceled) {
-		return err
+		return fmt.Errorf("close: %w", err)
 	}
 	return nil
 }
