@@ -14,6 +14,10 @@
 // features are reachable over HTTP under /_awslocal/ for the standalone
 // server (cmd/awslocal).
 //
+// Tests that only use AWS behaviour take their account from Connect, which
+// honours SGWARDEN_TEST_ENDPOINT (LocalStack, moto); tests that need the
+// features above use StartLocal and skip against an outside endpoint.
+//
 // awslocal is test infrastructure: Lambda binaries under functions/ must
 // never import it. docs/awslocal.md lists what is and is not emulated.
 package awslocal

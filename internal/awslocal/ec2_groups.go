@@ -138,7 +138,7 @@ func ec2CreateSecurityGroup(rs *regionState, c *call, f form, x *xmlWriter) *API
 	case strings.HasPrefix(name, "sg-"):
 		return clientErr("InvalidParameterValue", "Group names may not be in the format sg-*.")
 	case name == "default":
-		return clientErr("InvalidParameterValue", "Cannot use reserved security group name: default")
+		return clientErr("InvalidGroup.Reserved", "The security group 'default' is reserved")
 	}
 	vpcID := f.get("VpcId")
 	if vpcID == "" {

@@ -61,7 +61,7 @@ func TestCreateSecurityGroupHasDefaultEgressOnly(t *testing.T) {
 	_, err = e.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(name), Description: aws.String("x"), VpcId: aws.String(vpc)})
 	wantErr(t, "CreateSecurityGroup(same name)", err, "InvalidGroup.Duplicate", 400)
 	_, err = e.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("default"), Description: aws.String("x"), VpcId: aws.String(vpc)})
-	wantErr(t, "CreateSecurityGroup(default)", err, "InvalidParameterValue", 400)
+	wantErr(t, "CreateSecurityGroup(default)", err, "InvalidGroup.Reserved", 400)
 }
 
 func TestEachVPCHasADefaultGroupWithSelfReference(t *testing.T) {
