@@ -329,6 +329,11 @@ func (a *Auditor) Run(ctx context.Context) (*Report, error) {
 		Mode: a.engine.Mode(), Regions: []RegionReport{}, Unscanned: []Unscanned{},
 		Violations: []Finding{}, Exposures: []ExposureReport{},
 	}
+	nv, ne := 0, 0
+	for _, res := range results {
+		nv, ne = nv+len(res.findings), ne+len(res.exposures)
+	}
+	rep.Violations, rep.Exposures = make([]Finding, 0, nv), make([]ExposureReport, 0, ne)
 	var partial PartialError
 	for _, res := range results {
 		if rep.Account == "" {
@@ -338,6 +343,7 @@ func (a *Auditor) Run(ctx context.Context) (*Report, error) {
 		rep.Unscanned = append(rep.Unscanned, res.unscanned...)
 		rep.Violations = append(rep.Violations, res.findings...)
 		rep.Exposures = append(rep.Exposures, res.exposures...)
+		res.findings, res.exposures = nil, nil
 		partial.Errors = append(partial.Errors, res.errs...)
 	}
 	if rep.Account == "" {

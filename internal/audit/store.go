@@ -23,16 +23,24 @@ func ReportKey(prefix string, r *Report) string {
 	return path.Join(prefix, t.Format("2006/01/02"), name)
 }
 
-// store logs the report and writes it to S3 when configured. It returns the
-// s3:// location, if stored.
+// store writes the report to S3 when configured, then logs it. It returns
+// the s3:// location, if stored. The full JSON body exists only while it is
+// uploaded; the log is written piece by piece, so a large report is never
+// held twice.
 func (a *Auditor) store(ctx context.Context, rep *Report) (string, error) {
+	var loc string
+	var err error
+	if a.putter != nil {
+		loc, err = a.put(ctx, rep)
+	}
+	a.logReport(ctx, rep)
+	return loc, err
+}
+
+func (a *Auditor) put(ctx context.Context, rep *Report) (string, error) {
 	body, err := json.Marshal(rep)
 	if err != nil {
 		return "", fmt.Errorf("encode report %s: %w", rep.RunID, err)
-	}
-	a.logReport(ctx, rep, body)
-	if a.putter == nil {
-		return "", nil
 	}
 	key := ReportKey(a.prefix, rep)
 	_, err = a.putter.PutObject(ctx, &s3.PutObjectInput{
@@ -49,42 +57,62 @@ func (a *Auditor) store(ctx context.Context, rep *Report) (string, error) {
 }
 
 // logReport writes the report as one record when it fits, otherwise as a
-// record holding everything but the findings and exposures, followed by
-// numbered parts that carry them.
-func (a *Auditor) logReport(ctx context.Context, rep *Report, body []byte) {
-	if len(body) <= maxLogRecord {
-		a.logger.LogAttrs(ctx, slog.LevelInfo, "audit report", slog.String("run_id", rep.RunID), slog.Any("report", json.RawMessage(body)))
+// record holding everything but the findings and exposures (with the number
+// of parts), followed by numbered parts that carry them, each under
+// maxLogRecord. Items are encoded twice (once to size the parts, once to
+// log them) rather than held, so a large report is never held twice.
+func (a *Auditor) logReport(ctx context.Context, rep *Report) {
+	if !a.logger.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
+	n := len(rep.Violations) + len(rep.Exposures)
+	item := func(i int) []byte {
+		var b []byte
+		if i < len(rep.Violations) {
+			b, _ = json.Marshal(&rep.Violations[i])
+		} else {
+			b, _ = json.Marshal(&rep.Exposures[i-len(rep.Violations)])
+		}
+		return b
+	}
+	// partBreaks[k] is the index of the first item of part k+1.
+	var partBreaks []int
+	size, cur := 0, 0
+	for i := range n {
+		l := len(item(i)) + 1
+		if cur > 0 && cur+l > maxLogRecord {
+			partBreaks = append(partBreaks, i)
+			cur = 0
+		}
+		cur += l
+		size += l
+	}
+	if size <= maxLogRecord {
+		a.logger.LogAttrs(ctx, slog.LevelInfo, "audit report", slog.String("run_id", rep.RunID), slog.Any("report", rep))
+		return
+	}
+	parts := len(partBreaks) + 1
 	head := *rep
 	head.Violations, head.Exposures = []Finding{}, []ExposureReport{}
-	var parts []map[string]any
-	var cur map[string]any
-	size := 0
-	add := func(field string, v any) {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return
-		}
-		if cur == nil || size+len(b) > maxLogRecord {
-			cur = map[string]any{"violations": []json.RawMessage{}, "exposures": []json.RawMessage{}}
-			parts = append(parts, cur)
-			size = 0
-		}
-		cur[field] = append(cur[field].([]json.RawMessage), b)
-		size += len(b) + 1
-	}
-	for i := range rep.Violations {
-		add("violations", &rep.Violations[i])
-	}
-	for i := range rep.Exposures {
-		add("exposures", &rep.Exposures[i])
-	}
 	a.logger.LogAttrs(ctx, slog.LevelInfo, "audit report", slog.String("run_id", rep.RunID),
-		slog.Any("report", &head), slog.Int("parts", len(parts)))
-	for i, p := range parts {
+		slog.Any("report", &head), slog.Int("parts", parts))
+	start := 0
+	for p := range parts {
+		end := n
+		if p < len(partBreaks) {
+			end = partBreaks[p]
+		}
+		vs, es := []json.RawMessage{}, []json.RawMessage{}
+		for i := start; i < end; i++ {
+			if i < len(rep.Violations) {
+				vs = append(vs, item(i))
+			} else {
+				es = append(es, item(i))
+			}
+		}
 		a.logger.LogAttrs(ctx, slog.LevelInfo, "audit report part", slog.String("run_id", rep.RunID),
-			slog.Int("part", i+1), slog.Int("parts", len(parts)),
-			slog.Any("violations", p["violations"]), slog.Any("exposures", p["exposures"]))
+			slog.Int("part", p+1), slog.Int("parts", parts),
+			slog.Any("violations", vs), slog.Any("exposures", es))
+		start = end
 	}
 }
