@@ -28,8 +28,13 @@ test: test-go test-cdk
 test-go:
 	$(GO) test -race -count=1 ./...
 
-test-cdk: build
-	cd infra/cdk && npm ci --no-audit --no-fund --loglevel=error && $(GO) test -count=1 ./...
+## test-cdk: the CDK stack tests (infra/cdk is its own Go module; Node runs jsii)
+test-cdk: build infra/cdk/node_modules/.package-lock.json
+	cd infra/cdk && $(GO) test -count=1 ./...
+
+# The aws-cdk CLI pinned by infra/cdk/package-lock.json; reinstalled only when the lock changes.
+infra/cdk/node_modules/.package-lock.json: infra/cdk/package.json infra/cdk/package-lock.json
+	cd infra/cdk && npm ci --prefer-offline --no-audit --no-fund --loglevel=error
 
 vet:
 	$(GO) vet ./...
@@ -41,11 +46,13 @@ fmt-check:
 bench:
 	$(GO) run ./cmd/sgwarden-bench $(BENCHFLAGS)
 
-synth: build
-	cd infra/cdk && npm ci --no-audit --no-fund --loglevel=error && npx cdk synth --no-notices
+## synth: cdk synth offline, no credentials; template in infra/cdk/cdk.out (CDK_ARGS="-c mode=enforce ...")
+synth: build infra/cdk/node_modules/.package-lock.json
+	cd infra/cdk && ./node_modules/.bin/cdk synth --no-notices --quiet $(CDK_ARGS)
 
-deploy: build
-	cd infra/cdk && npm ci --no-audit --no-fund --loglevel=error && npx cdk bootstrap --no-notices && npx cdk deploy --no-notices
+## deploy: cdk bootstrap (idempotent) then cdk deploy of every region's stack; see docs/deploy.md
+deploy: build infra/cdk/node_modules/.package-lock.json
+	cd infra/cdk && ./node_modules/.bin/cdk bootstrap --no-notices $(CDK_ARGS) && ./node_modules/.bin/cdk deploy --all --no-notices $(CDK_ARGS)
 
 clean:
 	rm -rf $(BUILD)
