@@ -220,3 +220,32 @@ func (h *harness) smallAccount(ctx context.Context) (*emulatedAccount, *scene, e
 	})
 	return h.small, h.scene, h.smallErr
 }
+
+// stage is what rows 1 and 2 run: the RIE, hello-world and remediate built
+// for the host, the small account and the functions' environment.
+type stage struct {
+	rie, hello, remediate string
+	acct                  *emulatedAccount
+	scene                 *scene
+	env                   []string
+}
+
+func (h *harness) remediateStage(ctx context.Context) (*stage, error) {
+	rie, err := h.buildRIE(ctx)
+	if err != nil {
+		return nil, err
+	}
+	hello, err := h.buildLambda(ctx, pkgHello, hostTarget)
+	if err != nil {
+		return nil, err
+	}
+	remediate, err := h.buildLambda(ctx, pkgRemediate, hostTarget)
+	if err != nil {
+		return nil, err
+	}
+	acct, sc, err := h.smallAccount(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &stage{rie: rie, hello: hello, remediate: remediate, acct: acct, scene: sc, env: acct.functionEnv(sc.topicARN)}, nil
+}

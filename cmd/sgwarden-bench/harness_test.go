@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sgwarden/sgwarden/internal/awslocal"
 	"github.com/sgwarden/sgwarden/internal/bench"
 	"github.com/sgwarden/sgwarden/internal/cloudtrail"
 	"github.com/sgwarden/sgwarden/internal/lambdarie"
@@ -167,53 +166,6 @@ func TestAuthorizeEventDecodes(t *testing.T) {
 	}
 	if a, b := benchEventID("warm", 1), benchEventID("warm", 2); a == b || len(a) != 36 {
 		t.Errorf("benchEventID gives %q and %q, want distinct UUID-shaped IDs", a, b)
-	}
-}
-
-func TestScaleFixtureShape(t *testing.T) {
-	for _, s := range []scaleShape{
-		{groups: fullSizes.auditGroups, rules: fullSizes.auditRules, enis: fullSizes.auditENIs},
-		{groups: quickSizes.auditGroups, rules: quickSizes.auditRules, enis: quickSizes.auditENIs},
-		{groups: 1500, rules: 9001, enis: 7},
-	} {
-		f, err := scaleFixture(s)
-		if err != nil {
-			t.Fatalf("scaleFixture(%+v): %v", s, err)
-		}
-		if len(f.Groups) != s.groups || ruleCount(f) != s.rules || len(f.NetworkInterfaces) != s.enis {
-			t.Errorf("scaleFixture(%+v) = %d groups, %d rules, %d ENIs", s, len(f.Groups), ruleCount(f), len(f.NetworkInterfaces))
-		}
-	}
-	if _, err := scaleFixture(scaleShape{groups: 10, rules: 1000}); err == nil {
-		t.Error("scaleFixture accepted 100 rules per group")
-	}
-}
-
-// TestScaleFixtureSeedsAndAudits checks that awslocal accepts the fixture
-// and that the policy finds violations in it, since row 5 fails when the
-// audit finds none.
-func TestScaleFixtureSeedsAndAudits(t *testing.T) {
-	f, err := scaleFixture(scaleShape{groups: 200, rules: 2000, enis: 400})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := awslocal.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Seed(f); err != nil {
-		t.Fatalf("Seed(scale fixture): %v", err)
-	}
-	worldSSH := 0
-	for _, g := range f.Groups {
-		for _, r := range g.Ingress {
-			if r.CIDR == "0.0.0.0/0" && r.From != nil && *r.From == 22 {
-				worldSSH++
-			}
-		}
-	}
-	if worldSSH == 0 {
-		t.Error("the scale fixture carries no tcp/22 from the world")
 	}
 }
 

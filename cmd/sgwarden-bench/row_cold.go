@@ -32,23 +32,11 @@ func (h *harness) coldGroup(ctx context.Context) groupResult {
 		{ID: "1b", Name: "Cold start, remediate: same median against issue 5's absolute target",
 			Value: bench.Ns(0), BaselineName: "hello-world", Target: bench.BelowAbs(30e6)},
 	}
-	rie, err := h.buildRIE(ctx)
+	st, err := h.remediateStage(ctx)
 	if err != nil {
 		return fail(rows, err)
 	}
-	hello, err := h.buildLambda(ctx, pkgHello, hostTarget)
-	if err != nil {
-		return fail(rows, err)
-	}
-	remediate, err := h.buildLambda(ctx, pkgRemediate, hostTarget)
-	if err != nil {
-		return fail(rows, err)
-	}
-	acct, sc, err := h.smallAccount(ctx)
-	if err != nil {
-		return fail(rows, err)
-	}
-	env := acct.functionEnv(sc.topicARN)
+	rie, hello, remediate, acct, sc, env := st.rie, st.hello, st.remediate, st.acct, st.scene, st.env
 	payload, err := authorizeEvent(ingressChange{
 		EventID: benchEventID("cold", 0), Account: sc.account, Region: benchRegion, GroupID: sc.groupID,
 		RuleID: "sgr-0bench0compliant", Protocol: "tcp", FromPort: 443, ToPort: 443, CIDR: "10.0.0.0/8", Time: time.Now(),

@@ -67,23 +67,11 @@ func (h *harness) warmInvokes(ctx context.Context) groupResult {
 		{ID: "2d", Name: "Handler's own share: p99", Value: bench.Ns(0), BaselineName: "hello-world p99", Target: bench.BelowAbs(1e6)},
 		{ID: "2e", Name: "AWS calls per violating event (max over the invokes; issue 5)", Value: bench.N(0), BaselineName: "hello-world", Target: bench.AtMostAbs(4)},
 	}
-	rie, err := h.buildRIE(ctx)
+	st, err := h.remediateStage(ctx)
 	if err != nil {
 		return fail(rows, err)
 	}
-	hello, err := h.buildLambda(ctx, pkgHello, hostTarget)
-	if err != nil {
-		return fail(rows, err)
-	}
-	remediate, err := h.buildLambda(ctx, pkgRemediate, hostTarget)
-	if err != nil {
-		return fail(rows, err)
-	}
-	acct, sc, err := h.smallAccount(ctx)
-	if err != nil {
-		return fail(rows, err)
-	}
-	env := acct.functionEnv(sc.topicARN)
+	rie, hello, remediate, acct, sc, env := st.rie, st.hello, st.remediate, st.acct, st.scene, st.env
 	rem, err := startRIE(ctx, rie, remediate, env)
 	if err != nil {
 		return fail(rows, err)
