@@ -4,13 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/sgwarden/sgwarden/internal/audit"
 	"github.com/sgwarden/sgwarden/internal/audit/audittest"
+	"github.com/sgwarden/sgwarden/internal/awsconfig"
 	"github.com/sgwarden/sgwarden/internal/awslocal"
+	"github.com/sgwarden/sgwarden/internal/policy"
 )
 
 // BenchmarkAuditAtScale is a full audit of 10,000 groups, 100,000 rules and
@@ -55,6 +62,15 @@ func BenchmarkAuditAtScale(b *testing.B) {
 	b.ReportMetric(float64(live)/(1<<20), "peak-live-MB")
 	b.ReportMetric(float64(last.TotalCalls), "calls/op")
 
+	if child, err := measureInChild(b, srv.URL()); err != nil {
+		b.Errorf("audit in a child process: %v", err)
+	} else {
+		b.ReportMetric(float64(child.PeakHeap)/(1<<20), "child-peak-heap-MB")
+		b.ReportMetric(float64(child.PeakRSS)/(1<<20), "child-peak-rss-MB")
+		b.Logf("audit alone in a child process (as in a Lambda): wall %v, eval %v, peak heap %.1f MB above its start, peak live %.1f MB, peak RSS %.1f MB",
+			child.Wall.Round(time.Millisecond), child.Evaluate, float64(child.PeakHeap)/(1<<20), float64(child.PeakLiveHeap)/(1<<20), float64(child.PeakRSS)/(1<<20))
+	}
+
 	rr := last.Report.Regions[0]
 	b.Logf("audit: wall %v, eval %v, peak heap %.1f MB (live %.1f MB), calls %v, %d findings, %d exposed interfaces",
 		(wall / time.Duration(b.N)).Round(time.Millisecond), eval/time.Duration(b.N), float64(peak)/(1<<20), float64(live)/(1<<20),
@@ -67,6 +83,38 @@ func BenchmarkAuditAtScale(b *testing.B) {
 			b.Errorf("%d %s calls, want the minimum %d", got, op, want)
 		}
 	}
+}
+
+// BenchmarkEvaluateAtScale audits a snapshot of the same account (a Dump,
+// no network): ns/op is the audit's own CPU (conversion, evaluation,
+// exposure, report), eval-ms/op the evaluation and exposure part.
+//
+//	go test ./internal/audit -run '^$' -bench EvaluateAtScale -benchtime 3x
+func BenchmarkEvaluateAtScale(b *testing.B) {
+	if testing.Short() {
+		b.Skip("seeds 100,000 rules")
+	}
+	ctx := context.Background()
+	srv := awslocal.Start(b, awslocal.WithFixture(audittest.Target.Fixture()))
+	d, err := audittest.Snapshot(ctx, fastConfig(ctx, srv, 10), "us-east-1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	a, err := audit.New(policy.Default(), func(string) (audit.EC2API, error) { return audit.DumpClient{D: d}, nil },
+		audit.WithRegions("us-east-1"), audit.WithMode(policy.ModeDryRun))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var eval time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		rep, err := a.Run(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		eval += time.Duration(rep.Regions[0].Timings.EvaluateMillis) * time.Millisecond
+	}
+	b.ReportMetric(float64(eval.Milliseconds())/float64(b.N), "eval-ms/op")
 }
 
 // TestScaleFixtureSmall checks the synthetic account on a small scale: the
@@ -170,4 +218,70 @@ func TestReportLog(t *testing.T) {
 	if len(lines) != 1 || json.Unmarshal(lines[0], &rec) != nil || rec.Report == nil || len(rec.Report.Violations) != len(rep.Violations) {
 		t.Errorf("small report logged as %d records, want one with the whole report", len(lines))
 	}
+}
+
+// childEnv points a child test process at the parent's emulated account.
+const childEnv = "SGWARDEN_AUDIT_CHILD_ENDPOINT"
+
+// childMeasurement is what the child reports on its stdout.
+type childMeasurement struct {
+	Wall, Evaluate         time.Duration
+	PeakHeap, PeakLiveHeap uint64
+	PeakRSS                uint64 // VmHWM of the child process
+}
+
+// measureInChild runs one audit in a fresh process of this test binary
+// against endpoint, so that its heap and RSS are the audit's alone, as in
+// the Lambda function (the emulated account stays in this process).
+func measureInChild(tb testing.TB, endpoint string) (*childMeasurement, error) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAuditChildProcess$", "-test.v")
+	cmd.Env = append(os.Environ(), childEnv+"="+endpoint)
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("child: %w: %s", err, out)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MEASUREMENT "); ok {
+			var m childMeasurement
+			if err := json.Unmarshal([]byte(rest), &m); err != nil {
+				return nil, err
+			}
+			return &m, nil
+		}
+	}
+	return nil, fmt.Errorf("child printed no measurement: %s", out)
+}
+
+// TestAuditChildProcess is the child of measureInChild; it does nothing in
+// a normal test run.
+func TestAuditChildProcess(t *testing.T) {
+	endpoint := os.Getenv(childEnv)
+	if endpoint == "" {
+		t.Skip("only runs as the child of BenchmarkAuditAtScale")
+	}
+	ctx := context.Background()
+	cfg := awslocal.Config(endpoint, "us-east-1")
+	cfg.Retryer = awsconfig.NewRetryer(awsconfig.RetryOptions{MaxAttempts: 10, MaxBackoff: 2 * time.Millisecond, NoClientRateLimit: true})
+	m, err := audittest.Measure(ctx, cfg, "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := childMeasurement{Wall: m.Wall, Evaluate: m.Evaluate, PeakHeap: m.PeakHeap, PeakLiveHeap: m.PeakLiveHeap, PeakRSS: peakRSS()}
+	b, _ := json.Marshal(cm)
+	fmt.Println("MEASUREMENT " + string(b))
+}
+
+// peakRSS reads VmHWM from /proc/self/status (0 where there is none).
+func peakRSS() uint64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/sgwarden/sgwarden/internal/audit"
 	"github.com/sgwarden/sgwarden/internal/awslocal"
@@ -265,4 +266,56 @@ func (s Scale) MinimumCalls() map[string]int {
 		out[audit.OpGetManagedPrefixListEntries] = lists
 	}
 	return out
+}
+
+// Snapshot lists region into a Dump through cfg (as saved `aws ec2
+// describe-*` output would hold it, plus the entries of every prefix list),
+// so that an audit can be timed without the network.
+func Snapshot(ctx context.Context, cfg aws.Config, region string) (*audit.Dump, error) {
+	c := ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = region })
+	d := &audit.Dump{PrefixListEntries: map[string][]types.PrefixListEntry{}}
+	page := aws.Int32(1000)
+	g := ec2.NewDescribeSecurityGroupsPaginator(c, &ec2.DescribeSecurityGroupsInput{MaxResults: page})
+	for g.HasMorePages() {
+		out, err := g.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		d.SecurityGroups = append(d.SecurityGroups, out.SecurityGroups...)
+	}
+	r := ec2.NewDescribeSecurityGroupRulesPaginator(c, &ec2.DescribeSecurityGroupRulesInput{MaxResults: page})
+	for r.HasMorePages() {
+		out, err := r.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		d.SecurityGroupRules = append(d.SecurityGroupRules, out.SecurityGroupRules...)
+	}
+	n := ec2.NewDescribeNetworkInterfacesPaginator(c, &ec2.DescribeNetworkInterfacesInput{MaxResults: page})
+	for n.HasMorePages() {
+		out, err := n.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		d.NetworkInterfaces = append(d.NetworkInterfaces, out.NetworkInterfaces...)
+	}
+	pl := ec2.NewDescribeManagedPrefixListsPaginator(c, &ec2.DescribeManagedPrefixListsInput{MaxResults: aws.Int32(100)})
+	for pl.HasMorePages() {
+		out, err := pl.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		for _, l := range out.PrefixLists {
+			id := aws.ToString(l.PrefixListId)
+			e := ec2.NewGetManagedPrefixListEntriesPaginator(c, &ec2.GetManagedPrefixListEntriesInput{PrefixListId: l.PrefixListId, MaxResults: aws.Int32(100)})
+			for e.HasMorePages() {
+				eo, err := e.NextPage(ctx)
+				if err != nil {
+					return nil, fmt.Errorf("snapshot %s: %w", id, err)
+				}
+				d.PrefixListEntries[id] = append(d.PrefixListEntries[id], eo.Entries...)
+			}
+		}
+	}
+	return d, nil
 }
