@@ -593,6 +593,8 @@ func TestBadEvents(t *testing.T) {
 		{name: "bad CIDR", wantErr: true, event: ebEvent("AuthorizeSecurityGroupIngress", evSSH,
 			authorizeReq(acctWebSG, ipPerm("tcp", 22, 22, "0.0.0.0/33")), "")},
 		{name: "unknown eventName", wantIgnored: "unsupported event", event: ebEvent("DescribeInstances", evSSH, `{"instancesSet": {}}`, "")},
+		{name: "other detail-type", wantIgnored: "unsupported event", event: []byte(`{"version": "0", "id": "7f1e2d3c-0000-4000-8000-000000000001", "detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2", "account": "` + acctID + `", "time": "2026-11-26T06:00:01Z", "region": "us-east-1", "resources": ["arn:aws:ec2:us-east-1:` + acctID + `:instance/i-0abc"], "detail": {"instance-id": "i-0abc", "state": "running"}}`)},
+		{name: "other service", wantIgnored: "unsupported event", event: []byte(strings.Replace(string(ebEvent("PutBucketPolicy", evSSH, `{"bucketName": "b"}`, "")), `"eventSource": "ec2.amazonaws.com"`, `"eventSource": "s3.amazonaws.com"`, 1))},
 		{name: "failed call", wantIgnored: "failed call (UnauthorizedOperation)", event: sshEvent(evSSH, failedWith("UnauthorizedOperation"))},
 	}
 	for _, tt := range tests {
