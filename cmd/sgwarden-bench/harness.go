@@ -46,6 +46,7 @@ type harness struct {
 type measurements struct {
 	remediateWarmP50 time.Duration // violating event, end to end through the RIE
 	helloWarmP50     time.Duration
+	remediateCalls   int // AWS calls of a violating event, at most
 	remediateColdP50 time.Duration
 	helloColdP50     time.Duration
 	auditWall        time.Duration

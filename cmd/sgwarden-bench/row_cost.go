@@ -52,6 +52,9 @@ const (
 	monthlyEvents     = 1_000_000
 	lambdaFullCPUMB   = 1769 // Lambda gives one full vCPU at 1,769 MB
 	auditRunsPerMonth = bench.HoursPerMonth
+	// realCallLatency is a pessimistic round trip of an EC2 or SNS call
+	// from Lambda in the same region.
+	realCallLatency = 30 * time.Millisecond
 )
 
 func (h *harness) costGroup(ctx context.Context) groupResult {
@@ -69,16 +72,16 @@ func (h *harness) costGroup(ctx context.Context) groupResult {
 		rem, err1 := bench.Monthly(bench.Workload{Invocations: monthlyEvents, Duration: m.remediateWarmP50, MemoryMB: functionMemoryMB, Publishes: monthlyEvents}, prices)
 		base, err2 := bench.Monthly(bench.Workload{Invocations: monthlyEvents, Duration: m.helloWarmP50, MemoryMB: functionMemoryMB}, prices)
 		cold, err3 := bench.Monthly(bench.Workload{Invocations: monthlyEvents, Duration: max(m.remediateColdP50, m.remediateWarmP50), MemoryMB: functionMemoryMB, Publishes: monthlyEvents}, prices)
-		slow, err4 := bench.Monthly(bench.Workload{Invocations: monthlyEvents, Duration: cpuScaled(m.remediateWarmP50) + 4*30*time.Millisecond, MemoryMB: functionMemoryMB, Publishes: monthlyEvents}, prices)
+		slow, err4 := bench.Monthly(bench.Workload{Invocations: monthlyEvents, Duration: cpuScaled(m.remediateWarmP50) + time.Duration(m.remediateCalls)*realCallLatency, MemoryMB: functionMemoryMB, Publishes: monthlyEvents}, prices)
 		if err := errors.Join(err1, err2, err3, err4); err != nil {
 			rows[0].Err = err
 		} else {
 			rows[0].Value.V, rows[0].Baseline = rem.Total(), bench.USD(base.Total())
 			details = append(details, fmt.Sprintf("**Row 7a.** %d events × %s (row 2 p50, end to end, billed rounded up to 1 ms) × 0.125 GB = %.1f GB-s → $%.4f compute + $%.4f requests + $%.4f SNS = $%.4f. "+
 				"If every event were a cold start (row 1 median, init billed): $%.4f. "+
-				"Pessimistic: CPU time × %d/%d (128 MB gets that share of a vCPU) plus 4 real AWS calls of 30 ms each: $%.4f.",
+				"Pessimistic: the duration × %d/%d (128 MB gets that share of a vCPU) plus row 2e's %d AWS calls at %s each: $%.4f.",
 				monthlyEvents, time.Duration(m.remediateWarmP50).Round(time.Microsecond), rem.GBSeconds, rem.Compute, rem.Requests, rem.SNS, rem.Total(),
-				cold.Total(), lambdaFullCPUMB, functionMemoryMB, slow.Total()))
+				cold.Total(), lambdaFullCPUMB, functionMemoryMB, m.remediateCalls, realCallLatency, slow.Total()))
 		}
 	}
 	if m.auditWall == 0 || m.pagingWall == 0 {

@@ -179,6 +179,7 @@ func (h *harness) warmInvokes(ctx context.Context) groupResult {
 	hf := bench.Durations(hs)
 	hp50, hp99 := bench.Median(hf), bench.Percentile(hf, 99)
 	h.measured.remediateWarmP50 = time.Duration(bench.Median(totals))
+	h.measured.remediateCalls = int(maxCalls)
 	h.measured.helloWarmP50 = time.Duration(hp50)
 
 	rows[0].Value, rows[0].Baseline = bench.Ns(bench.Median(totals)), bench.Ns(hp50)
