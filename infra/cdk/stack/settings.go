@@ -426,8 +426,10 @@ func (p *parser) maxReverts(key string) int {
 	if !ok {
 		return -1
 	}
-	if n < 0 || n > 10000 {
-		p.fail(key, "%d is outside 0..10000", n)
+	// The audit reads 0 as "its default", so 0 cannot mean "no reverts":
+	// dry-run mode is the way to revert nothing.
+	if n < 1 || n > 10000 {
+		p.fail(key, "%d is outside 1..10000 (use mode=dry-run to revert nothing)", n)
 		return -1
 	}
 	return n
