@@ -12,14 +12,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/sgwarden/sgwarden/internal/audit"
 	"github.com/sgwarden/sgwarden/internal/awsconfig"
 	"github.com/sgwarden/sgwarden/internal/lambdaenv"
-	"github.com/sgwarden/sgwarden/internal/remediate"
 )
 
 // result is the function's response: the run's identity and counts. The
@@ -47,6 +45,8 @@ func main() {
 	})
 }
 
+// setup reads the configuration once and builds the auditor. Every problem
+// is returned as an error that says what to set.
 func setup(ctx context.Context, logger *slog.Logger) (*audit.Auditor, error) {
 	s, err := lambdaenv.Load(os.Getenv, os.ReadFile)
 	if err != nil {
@@ -58,33 +58,25 @@ func setup(ctx context.Context, logger *slog.Logger) (*audit.Auditor, error) {
 	}
 	regions := s.Regions
 	if len(regions) == 0 {
-		regions = []string{cfg.Region}
+		if cfg.Region == "" {
+			return nil, fmt.Errorf("no region to audit: set %s or AWS_REGION", lambdaenv.EnvRegions)
+		}
+		regions = []string{cfg.Region} // the function's own region
 	}
-	clients := map[string]*ec2.Client{}
-	for _, r := range regions {
-		clients[r] = ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = r })
-	}
+	clients := audit.NewClients(cfg, regions)
 	opts := []audit.Option{
 		audit.WithRegions(regions...),
 		audit.WithLogger(logger),
 		audit.WithPublisher(sns.NewFromConfig(cfg), s.TopicARN),
-		audit.WithReverter(audit.RemediateReverter(func(region string) (remediate.Revoker, error) {
-			return clients[region], nil
-		}, logger)),
+		audit.WithReverter(audit.RemediateReverter(clients.Revoker, logger)),
 	}
 	if s.MaxReverts > 0 {
 		opts = append(opts, audit.WithMaxReverts(s.MaxReverts))
 	}
-	if s.ReportBucket != "" {
+	if s.ReportBucket != "" { // optional: without it the report goes to the log only
 		opts = append(opts, audit.WithReportStore(s3.NewFromConfig(cfg), s.ReportBucket, s.ReportPrefix))
 	}
-	a, err := audit.New(s.Engine, func(region string) (audit.EC2API, error) {
-		c, ok := clients[region]
-		if !ok {
-			return nil, fmt.Errorf("region %s is not configured", region)
-		}
-		return c, nil
-	}, opts...)
+	a, err := audit.New(s.Engine, clients.EC2, opts...)
 	if err != nil {
 		return nil, err
 	}
