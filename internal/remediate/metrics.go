@@ -3,6 +3,7 @@ package remediate
 import (
 	"encoding/json"
 	"io"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -102,4 +103,18 @@ func (m *metrics) write(w io.Writer, function, eventID string, now time.Time) {
 		return
 	}
 	_, _ = w.Write(append(b, '\n'))
+}
+
+// syncWriter serializes the EMF lines of concurrent invocations: each line
+// is one Write, and the writer (a bytes.Buffer in tests, a pipe in Lambda)
+// need not be safe for concurrent use.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

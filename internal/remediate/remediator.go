@@ -101,6 +101,9 @@ func New(cfg Config) (*Remediator, error) {
 	if cfg.FunctionName == "" {
 		cfg.FunctionName = "remediate"
 	}
+	if cfg.Metrics != nil {
+		cfg.Metrics = &syncWriter{w: cfg.Metrics}
+	}
 	engine := cfg.Engine
 	if cfg.Mode != "" {
 		engine = engine.WithMode(cfg.Mode)

@@ -3,7 +3,9 @@ package remediate
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -771,4 +773,57 @@ func TestErrorCodeThroughWrapping(t *testing.T) {
 		t.Errorf("IsNotFound/ErrorCode(%v) = %v/%q", wrapped, IsNotFound(wrapped), ErrorCode(wrapped))
 	}
 	var _ = ec2types.Filter{}
+}
+
+func TestInternalErrorsRetried(t *testing.T) {
+	a := startAccount(t, webFixture())
+	a.srv.FailNext("DescribeSecurityGroupRules", 2)
+	if err := a.srv.InjectFault(awslocal.Fault{Service: "sns", Operation: "Publish", Kind: awslocal.FaultThrottle, Count: 2}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.handle(sshEvent(evSSH))
+	if err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	if strings.Join(res.Revoked, ",") != ruleSSH || !res.Published {
+		t.Errorf("Handle = %+v, want %s revoked and published after the retries", res, ruleSSH)
+	}
+	if d, p := a.srv.CallCount("DescribeSecurityGroupRules"), a.srv.CallCount("Publish"); d != 3 || p != 3 {
+		t.Errorf("describe-rules attempts %d, publish attempts %d; want 3 each", d, p)
+	}
+}
+
+func TestConcurrentHandle(t *testing.T) {
+	fx := webFixture()
+	var events [][]byte
+	for i, port := range []int32{21, 23, 25, 3306, 5432, 6379} {
+		id := fmt.Sprintf("sgr-0conc%013d", i)
+		fx.Groups[0].Ingress = append(fx.Groups[0].Ingress, withRuleID(awslocal.TCP(port, "0.0.0.0/0"), id))
+		events = append(events, ebEvent("AuthorizeSecurityGroupIngress", fmt.Sprintf("0c0c0c0c-0000-4000-8000-%012d", i),
+			authorizeReq(acctWebSG, ipPerm("tcp", int(port), int(port), "0.0.0.0/0")),
+			authorizeResp(ruleItem(acctWebSG, id, false, "tcp", int(port), int(port), "0.0.0.0/0"))))
+	}
+	events = append(events, ebEvent("AuthorizeSecurityGroupIngress", evOK, authorizeReq(acctWebSG, ipPerm("tcp", 443, 443, "0.0.0.0/0")),
+		authorizeResp(ruleItem(acctWebSG, ruleHTTPS, false, "tcp", 443, 443, "0.0.0.0/0"))))
+	a := startAccount(t, fx)
+	var wg sync.WaitGroup
+	errs := make([]error, len(events))
+	for i, ev := range events {
+		wg.Go(func() { _, errs[i] = a.r.Handle(context.Background(), ev) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("event %d: %v", i, err)
+		}
+	}
+	ids := a.ruleIDs(acctWebSG)
+	for i := range 6 {
+		if id := fmt.Sprintf("sgr-0conc%013d", i); ids[id] {
+			t.Errorf("%s survived", id)
+		}
+	}
+	if !ids[ruleHTTPS] || len(a.alerts()) != 6 || len(a.metricLines()) != len(events) {
+		t.Errorf("rules %v, %d alerts, %d EMF lines; want https kept, 6 alerts, %d lines", ids, len(a.alerts()), len(a.metricLines()), len(events))
+	}
 }
