@@ -104,7 +104,7 @@ func TestDecodeEvents(t *testing.T) {
 		})
 	}
 	for _, n := range SupportedEventNames {
-		if !names[n] && n != "RevokeSecurityGroupEgress" {
+		if !names[n] {
 			t.Errorf("no sample in events/ for %s", n)
 		}
 	}
