@@ -310,6 +310,9 @@ func TestCorpus(t *testing.T) {
 		switch {
 		case len(msgs) == msgsBefore+1:
 			out.Subject = msgs[len(msgs)-1].Subject
+			if n := len([]rune(out.Subject)); n == 0 || n > 100 {
+				t.Errorf("%s: subject %q has %d characters, want 1 to 100", name, out.Subject, n)
+			}
 		case len(msgs) != msgsBefore:
 			t.Errorf("%s: %d SNS messages published, want at most 1", name, len(msgs)-msgsBefore)
 		}
