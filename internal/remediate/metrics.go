@@ -1,11 +1,12 @@
 package remediate
 
 import (
-	"encoding/json"
 	"io"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // Stages timed per invocation, reported as <Stage>Latency in milliseconds.
@@ -52,57 +53,66 @@ func (m *metrics) add(stage string, d time.Duration) {
 	}
 }
 
-type emfMetric struct {
-	Name string `json:"Name"`
-	Unit string `json:"Unit"`
-}
-
-type emfDirective struct {
-	Namespace  string      `json:"Namespace"`
-	Dimensions [][]string  `json:"Dimensions"`
-	Metrics    []emfMetric `json:"Metrics"`
-}
-
-type emfMeta struct {
-	Timestamp         int64          `json:"Timestamp"`
-	CloudWatchMetrics []emfDirective `json:"CloudWatchMetrics"`
-}
-
-// write emits the EMF line. Failures to write are ignored: metrics must
-// never fail an invocation.
+// write emits the EMF line. It is built by hand, without reflection or a
+// map, since it runs on every invocation. Failures to write are ignored:
+// metrics must never fail an invocation.
 func (m *metrics) write(w io.Writer, function, eventID string, now time.Time) {
 	if w == nil {
 		return
 	}
-	doc := map[string]any{
-		"Function":   function,
-		"event_id":   eventID,
-		"Evaluated":  m.evaluated,
-		"Violations": m.violations,
-		"Reverted":   m.reverted,
-		"Failed":     m.failed,
+	b := make([]byte, 0, 640)
+	b = append(b, `{"_aws":{"Timestamp":`...)
+	b = strconv.AppendInt(b, now.UnixMilli(), 10)
+	b = append(b, `,"CloudWatchMetrics":[{"Namespace":"sgwarden","Dimensions":[["Function"]],"Metrics":[`...)
+	b = append(b, `{"Name":"Evaluated","Unit":"Count"},{"Name":"Violations","Unit":"Count"},{"Name":"Reverted","Unit":"Count"},{"Name":"Failed","Unit":"Count"}`...)
+	for i, s := range stageOrder {
+		if m.ran[i] {
+			b = append(b, `,{"Name":"`...)
+			b = append(b, s...)
+			b = append(b, `Latency","Unit":"Milliseconds"}`...)
+		}
 	}
-	d := emfDirective{
-		Namespace:  "sgwarden",
-		Dimensions: [][]string{{"Function"}},
-		Metrics: []emfMetric{
-			{"Evaluated", "Count"}, {"Violations", "Count"}, {"Reverted", "Count"}, {"Failed", "Count"},
-		},
+	b = append(b, `]}]},"Function":`...)
+	b = appendJSONString(b, function)
+	b = append(b, `,"event_id":`...)
+	b = appendJSONString(b, eventID)
+	for _, c := range [...]struct {
+		name string
+		n    int
+	}{{"Evaluated", m.evaluated}, {"Violations", m.violations}, {"Reverted", m.reverted}, {"Failed", m.failed}} {
+		b = append(b, `,"`...)
+		b = append(b, c.name...)
+		b = append(b, `":`...)
+		b = strconv.AppendInt(b, int64(c.n), 10)
 	}
 	for i, s := range stageOrder {
-		if !m.ran[i] {
-			continue
+		if m.ran[i] {
+			b = append(b, `,"`...)
+			b = append(b, s...)
+			b = append(b, `Latency":`...)
+			b = strconv.AppendFloat(b, float64(m.stages[i].Microseconds())/1000, 'f', -1, 64)
 		}
-		name := s + "Latency"
-		d.Metrics = append(d.Metrics, emfMetric{name, "Milliseconds"})
-		doc[name] = float64(m.stages[i].Microseconds()) / 1000
 	}
-	doc["_aws"] = emfMeta{Timestamp: now.UnixMilli(), CloudWatchMetrics: []emfDirective{d}}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return
+	b = append(b, "}\n"...)
+	_, _ = w.Write(b)
+}
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
+// U+FFFD, as encoding/json does.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[r>>4], hex[r&0xf])
+		default:
+			b = utf8.AppendRune(b, r)
+		}
 	}
-	_, _ = w.Write(append(b, '\n'))
+	return append(b, '"')
 }
 
 // syncWriter serializes the EMF lines of concurrent invocations: each line

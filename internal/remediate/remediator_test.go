@@ -2,11 +2,13 @@ package remediate
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -825,5 +827,23 @@ func TestConcurrentHandle(t *testing.T) {
 	}
 	if !ids[ruleHTTPS] || len(a.alerts()) != 6 || len(a.metricLines()) != len(events) {
 		t.Errorf("rules %v, %d alerts, %d EMF lines; want https kept, 6 alerts, %d lines", ids, len(a.alerts()), len(a.metricLines()), len(events))
+	}
+}
+
+func TestEMFLineEscapes(t *testing.T) {
+	var b strings.Builder
+	m := metrics{evaluated: 3, violations: 2, reverted: 1}
+	m.add(stageRevoke, 1500*time.Microsecond)
+	m.write(&b, "fn \"quoted\"\\\n\x01", "id-\xff-é", acctNow)
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(b.String()), &doc); err != nil {
+		t.Fatalf("EMF line is not JSON: %v\n%s", err, b.String())
+	}
+	if doc["Function"] != "fn \"quoted\"\\\n\x01" || doc["event_id"] != "id-\uFFFD-é" || doc["RevokeLatency"] != 1.5 || doc["Evaluated"] != 3.0 {
+		t.Errorf("EMF line decoded to %v", doc)
+	}
+	checkEMFDirective(t, doc, []string{"Evaluated", "Violations", "Reverted", "Failed", "RevokeLatency"})
+	if !strings.HasSuffix(b.String(), "}\n") || strings.Count(b.String(), "\n") != 1 {
+		t.Errorf("EMF output %q is not one line", b.String())
 	}
 }
