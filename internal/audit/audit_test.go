@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -166,7 +167,7 @@ func TestDeniedRegion(t *testing.T) {
 	for _, rr := range rep.Regions {
 		status[rr.Region] = rr.Status
 	}
-	if want := map[string]string{"us-east-1": audit.RegionScanned, "ap-southeast-2": audit.RegionFailed, "eu-west-1": audit.RegionPartial}; !mapsEqual(status, want) {
+	if want := map[string]string{"us-east-1": audit.RegionScanned, "ap-southeast-2": audit.RegionFailed, "eu-west-1": audit.RegionPartial}; !maps.Equal(status, want) {
 		t.Errorf("region statuses = %v, want %v", status, want)
 	}
 	var unscanned []string
@@ -217,18 +218,6 @@ func distinct(xs []string) []string {
 	s := slices.Clone(xs)
 	slices.Sort(s)
 	return slices.Compact(s)
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // TestThrottlingStorm throttles every listing operation several times in a
@@ -441,25 +430,13 @@ func TestOwnerTypes(t *testing.T) {
 		}
 	}
 	wantAll := map[string]int{audit.OwnerInstance: 5, audit.OwnerLoadBalancer: 2, audit.OwnerLambda: 1, audit.OwnerVPCEndpoint: 1, audit.OwnerNATGateway: 1, audit.OwnerUnattached: 1}
-	if got := rep.Regions[0].NetworkInterfacesByOwner; !intMapsEqual(got, wantAll) {
+	if got := rep.Regions[0].NetworkInterfacesByOwner; !maps.Equal(got, wantAll) {
 		t.Errorf("interfaces by owner = %v, want %v", got, wantAll)
 	}
 	wantExposed := map[string]int{audit.OwnerInstance: 4, audit.OwnerLoadBalancer: 2, audit.OwnerLambda: 1, audit.OwnerVPCEndpoint: 1, audit.OwnerUnattached: 1}
-	if got := rep.Counts.ExposedByOwner; !intMapsEqual(got, wantExposed) {
+	if got := rep.Counts.ExposedByOwner; !maps.Equal(got, wantExposed) {
 		t.Errorf("exposed by owner = %v, want %v", got, wantExposed)
 	}
-}
-
-func intMapsEqual(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // ruleIDs lists the rule IDs the server still has.

@@ -218,36 +218,46 @@ func (p *heapPoll) stop() (objects, live uint64) {
 	return p.peakObjects - p.baseObjects, p.peakLive - p.baseLive
 }
 
+// pager is an SDK paginator.
+type pager[T any] interface {
+	HasMorePages() bool
+	NextPage(ctx context.Context, optFns ...func(*ec2.Options)) (T, error)
+}
+
+// drain reads every page of p, handing each to use, and counts the calls.
+func drain[T any](ctx context.Context, p pager[T], use func(T)) (int, error) {
+	calls := 0
+	for p.HasMorePages() {
+		calls++
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return calls, err
+		}
+		use(out)
+	}
+	return calls, nil
+}
+
 // BarePaging is the baseline of an audit: the same three listings, paged
 // with the same page size through the raw SDK paginators, decoding and
 // dropping each page. It returns the time and the calls made.
 func BarePaging(ctx context.Context, cfg aws.Config, region string) (time.Duration, int, error) {
 	c := ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = region })
 	start := time.Now()
-	calls := 0
 	page := aws.Int32(1000)
-	g := ec2.NewDescribeSecurityGroupsPaginator(c, &ec2.DescribeSecurityGroupsInput{MaxResults: page})
-	for g.HasMorePages() {
-		calls++
-		if _, err := g.NextPage(ctx); err != nil {
-			return 0, calls, fmt.Errorf("bare paging: %w", err)
-		}
+	n1, err := drain(ctx, ec2.NewDescribeSecurityGroupsPaginator(c, &ec2.DescribeSecurityGroupsInput{MaxResults: page}), func(*ec2.DescribeSecurityGroupsOutput) {})
+	if err != nil {
+		return 0, n1, fmt.Errorf("bare paging: %w", err)
 	}
-	r := ec2.NewDescribeSecurityGroupRulesPaginator(c, &ec2.DescribeSecurityGroupRulesInput{MaxResults: page})
-	for r.HasMorePages() {
-		calls++
-		if _, err := r.NextPage(ctx); err != nil {
-			return 0, calls, fmt.Errorf("bare paging: %w", err)
-		}
+	n2, err := drain(ctx, ec2.NewDescribeSecurityGroupRulesPaginator(c, &ec2.DescribeSecurityGroupRulesInput{MaxResults: page}), func(*ec2.DescribeSecurityGroupRulesOutput) {})
+	if err != nil {
+		return 0, n1 + n2, fmt.Errorf("bare paging: %w", err)
 	}
-	n := ec2.NewDescribeNetworkInterfacesPaginator(c, &ec2.DescribeNetworkInterfacesInput{MaxResults: page})
-	for n.HasMorePages() {
-		calls++
-		if _, err := n.NextPage(ctx); err != nil {
-			return 0, calls, fmt.Errorf("bare paging: %w", err)
-		}
+	n3, err := drain(ctx, ec2.NewDescribeNetworkInterfacesPaginator(c, &ec2.DescribeNetworkInterfacesInput{MaxResults: page}), func(*ec2.DescribeNetworkInterfacesOutput) {})
+	if err != nil {
+		return 0, n1 + n2 + n3, fmt.Errorf("bare paging: %w", err)
 	}
-	return time.Since(start), calls, nil
+	return time.Since(start), n1 + n2 + n3, nil
 }
 
 // MinimumCalls is the fewest calls an audit of s can make: the three
@@ -275,46 +285,47 @@ func Snapshot(ctx context.Context, cfg aws.Config, region string) (*audit.Dump, 
 	c := ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = region })
 	d := &audit.Dump{PrefixListEntries: map[string][]types.PrefixListEntry{}}
 	page := aws.Int32(1000)
-	g := ec2.NewDescribeSecurityGroupsPaginator(c, &ec2.DescribeSecurityGroupsInput{MaxResults: page})
-	for g.HasMorePages() {
-		out, err := g.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("snapshot: %w", err)
-		}
-		d.SecurityGroups = append(d.SecurityGroups, out.SecurityGroups...)
+	var lists []string
+	steps := []func() (int, error){
+		func() (int, error) {
+			return drain(ctx, ec2.NewDescribeSecurityGroupsPaginator(c, &ec2.DescribeSecurityGroupsInput{MaxResults: page}),
+				func(o *ec2.DescribeSecurityGroupsOutput) {
+					d.SecurityGroups = append(d.SecurityGroups, o.SecurityGroups...)
+				})
+		},
+		func() (int, error) {
+			return drain(ctx, ec2.NewDescribeSecurityGroupRulesPaginator(c, &ec2.DescribeSecurityGroupRulesInput{MaxResults: page}),
+				func(o *ec2.DescribeSecurityGroupRulesOutput) {
+					d.SecurityGroupRules = append(d.SecurityGroupRules, o.SecurityGroupRules...)
+				})
+		},
+		func() (int, error) {
+			return drain(ctx, ec2.NewDescribeNetworkInterfacesPaginator(c, &ec2.DescribeNetworkInterfacesInput{MaxResults: page}),
+				func(o *ec2.DescribeNetworkInterfacesOutput) {
+					d.NetworkInterfaces = append(d.NetworkInterfaces, o.NetworkInterfaces...)
+				})
+		},
+		func() (int, error) {
+			return drain(ctx, ec2.NewDescribeManagedPrefixListsPaginator(c, &ec2.DescribeManagedPrefixListsInput{MaxResults: aws.Int32(100)}),
+				func(o *ec2.DescribeManagedPrefixListsOutput) {
+					for _, l := range o.PrefixLists {
+						lists = append(lists, aws.ToString(l.PrefixListId))
+					}
+				})
+		},
 	}
-	r := ec2.NewDescribeSecurityGroupRulesPaginator(c, &ec2.DescribeSecurityGroupRulesInput{MaxResults: page})
-	for r.HasMorePages() {
-		out, err := r.NextPage(ctx)
-		if err != nil {
+	for _, step := range steps {
+		if _, err := step(); err != nil {
 			return nil, fmt.Errorf("snapshot: %w", err)
 		}
-		d.SecurityGroupRules = append(d.SecurityGroupRules, out.SecurityGroupRules...)
 	}
-	n := ec2.NewDescribeNetworkInterfacesPaginator(c, &ec2.DescribeNetworkInterfacesInput{MaxResults: page})
-	for n.HasMorePages() {
-		out, err := n.NextPage(ctx)
+	for _, id := range lists {
+		_, err := drain(ctx, ec2.NewGetManagedPrefixListEntriesPaginator(c, &ec2.GetManagedPrefixListEntriesInput{PrefixListId: aws.String(id), MaxResults: aws.Int32(100)}),
+			func(o *ec2.GetManagedPrefixListEntriesOutput) {
+				d.PrefixListEntries[id] = append(d.PrefixListEntries[id], o.Entries...)
+			})
 		if err != nil {
-			return nil, fmt.Errorf("snapshot: %w", err)
-		}
-		d.NetworkInterfaces = append(d.NetworkInterfaces, out.NetworkInterfaces...)
-	}
-	pl := ec2.NewDescribeManagedPrefixListsPaginator(c, &ec2.DescribeManagedPrefixListsInput{MaxResults: aws.Int32(100)})
-	for pl.HasMorePages() {
-		out, err := pl.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("snapshot: %w", err)
-		}
-		for _, l := range out.PrefixLists {
-			id := aws.ToString(l.PrefixListId)
-			e := ec2.NewGetManagedPrefixListEntriesPaginator(c, &ec2.GetManagedPrefixListEntriesInput{PrefixListId: l.PrefixListId, MaxResults: aws.Int32(100)})
-			for e.HasMorePages() {
-				eo, err := e.NextPage(ctx)
-				if err != nil {
-					return nil, fmt.Errorf("snapshot %s: %w", id, err)
-				}
-				d.PrefixListEntries[id] = append(d.PrefixListEntries[id], eo.Entries...)
-			}
+			return nil, fmt.Errorf("snapshot %s: %w", id, err)
 		}
 	}
 	return d, nil
