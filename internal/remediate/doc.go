@@ -14,7 +14,12 @@
 //     rules and their tags), judged again, and only the rule IDs whose
 //     decision is revert are revoked, one call per direction; the ENIs
 //     carrying the group are listed concurrently with the revoke; the alert
-//     is published last;
+//     is published last. A violating rule event thus costs 5 calls in 3 round trips: the two
+//     describes, the revoke alongside DescribeNetworkInterfaces, the
+//     publish (plus GetManagedPrefixListEntries when a rule's peer is a
+//     prefix list). Both describes are needed because the group's tags
+//     (group-tag exemptions, the default group) and the rules' tags
+//     (rule-tag exemptions) come from different calls;
 //   - prefix-list changes that add a public entry are judged through every
 //     rule referencing the list, and the offending entries are removed
 //     (Config.PrefixListAction revert) or only reported;
@@ -26,6 +31,10 @@
 // 5xx are retried by the SDK (see internal/awsconfig); any other failure
 // publishes a "failed" alert (best effort) and returns an error, so that
 // Lambda's retry and on-failure destination keep the event.
+//
+// Handle is safe for concurrent use; each invocation writes one CloudWatch
+// Embedded Metric Format line (Config.Metrics) with the counts evaluated,
+// violations, reverted and failed, and the latency of each stage.
 //
 // The audit reuses the revert path through Reverter:
 //
