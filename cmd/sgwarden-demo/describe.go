@@ -135,6 +135,8 @@ func (c *corpus) rules(ev *cloudtrail.Event) string {
 			r.Peer = "itself"
 		} else if name := c.groupName(r.Peer); name != "" {
 			r.Peer = name
+		} else if name := c.prefixListName(r.Peer); name != "" {
+			r.Peer = "list " + name
 		}
 		parts = append(parts, notify.Short(&r))
 	}
