@@ -70,7 +70,7 @@ func (a *Account) RequireLocal(t testing.TB, feature string) *Server {
 	t.Helper()
 	if a.Server == nil {
 		ep, _ := Endpoint()
-		t.Skipf("needs awslocal's %s; %s points at %s", feature, EndpointEnv, ep)
+		t.Skipf("needs awslocal (%s); %s points at %s", feature, EndpointEnv, ep)
 	}
 	return a.Server
 }
@@ -80,7 +80,7 @@ func (a *Account) RequireLocal(t testing.TB, feature string) *Server {
 func StartLocal(t testing.TB, feature string, opts ...Option) *Server {
 	t.Helper()
 	if ep, ok := Endpoint(); ok {
-		t.Skipf("needs awslocal's %s; %s points at %s", feature, EndpointEnv, ep)
+		t.Skipf("needs awslocal (%s); %s points at %s", feature, EndpointEnv, ep)
 	}
 	return Start(t, opts...)
 }
