@@ -286,3 +286,28 @@ func BenchmarkColdStart(b *testing.B) {
 		b.Errorf("compliant cold starts made %d AWS calls", n)
 	}
 }
+
+func TestEndToEndPolicyFileDryRun(t *testing.T) {
+	srv, topic := e2eAccount(t)
+	policyFile := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(policyFile, []byte("version: 1\nbase: default\nmode: dry-run\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := startFunction(t, srv, topic, map[string]string{"SGWARDEN_POLICY_FILE": policyFile})
+	body, _, err := p.Invoke(context.Background(), e2eEvent("9f8e7d6c-0000-4000-8000-00000000e2e4", e2eSSH, 22))
+	if err != nil {
+		t.Fatalf("invoke: %v\n%s", err, body)
+	}
+	if !strings.Contains(string(body), `"action":"would-revert"`) || strings.Contains(string(body), `"revoked"`) {
+		t.Errorf("response = %s, want would-revert and nothing revoked", body)
+	}
+	if rules := groupRules(t, srv); !rules[e2eSSH] {
+		t.Error("dry-run revoked the rule")
+	}
+	if msgs := srv.SNSMessages(); len(msgs) != 1 || msgs[0].Attributes[notify.AttrAction].StringValue != "would-revert" {
+		t.Errorf("messages = %+v, want one would-revert alert", msgs)
+	}
+	if logs := p.Logs(50); !strings.Contains(logs, `"policy":"`+policyFile+`"`) || !strings.Contains(logs, `"mode":"dry-run"`) {
+		t.Errorf("init log does not name the policy file and mode:\n%s", logs)
+	}
+}
