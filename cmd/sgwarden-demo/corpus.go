@@ -59,6 +59,8 @@ type outcome struct {
 	Published      bool     `json:"published"`
 	AWSCalls       int      `json:"awsCalls"`
 	Subject        string   `json:"subject"`
+	// Error is the error the handler returned (optional).
+	Error string `json:"error,omitempty"`
 }
 
 // diff lists how got differs from want, one phrase per field.
@@ -88,6 +90,7 @@ func (want outcome) diff(got outcome) []string {
 		d = append(d, fmt.Sprintf("%d AWS calls, want %d", got.AWSCalls, want.AWSCalls))
 	}
 	str("subject", want.Subject, got.Subject)
+	str("error", want.Error, got.Error)
 	return d
 }
 

@@ -173,7 +173,10 @@ func decision(res *remediate.Result) string {
 }
 
 // changed says what sgwarden changed (or why it did nothing).
-func changed(res *remediate.Result) string {
+func changed(res *remediate.Result, handlerErr string) string {
+	if handlerErr != "" {
+		return "ERROR (Lambda retries the event): " + handlerErr
+	}
 	var parts []string
 	if len(res.Revoked) > 0 {
 		parts = append(parts, "revoked "+strings.Join(res.Revoked, ","))

@@ -145,6 +145,8 @@ type scenario struct {
 	subject string
 	// diffs say how the outcome differs from expected.json.
 	diffs []string
+	// err is the handler's error message, when it returned one.
+	err string
 	// elapsed is the invoke round trip through the RIE.
 	elapsed time.Duration
 }
@@ -170,8 +172,9 @@ func replay(ctx context.Context, c *corpus, invoke invokeFunc, acct *account) ([
 		switch {
 		case errors.Is(err, lambdarie.ErrFunction):
 			// The handler returned an error: Lambda would retry the event.
-			s.result.Ignored = "function error"
-			s.diffs = append(s.diffs, err.Error())
+			var fe struct{ ErrorMessage string }
+			_ = json.Unmarshal(body, &fe)
+			s.err = fe.ErrorMessage
 		case err != nil:
 			return nil, fmt.Errorf("deliver %s: %w", name, err)
 		default:
@@ -200,6 +203,6 @@ func outcomeOf(s *scenario) outcome {
 		Action: string(r.Action), Ignored: r.Ignored,
 		Revoked: r.Revoked, AlreadyGone: r.AlreadyGone, Kept: r.Kept, Failed: r.Failed,
 		RemovedEntries: r.RemovedEntries, Published: r.Published, AWSCalls: r.AWSCalls,
-		Subject: s.subject,
+		Subject: s.subject, Error: s.err,
 	}
 }

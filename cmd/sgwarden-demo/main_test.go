@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/sgwarden/sgwarden/internal/cloudtrail"
+	"github.com/sgwarden/sgwarden/internal/lambdarie"
 	"github.com/sgwarden/sgwarden/internal/policy"
 	"github.com/sgwarden/sgwarden/internal/remediate"
 )
@@ -37,6 +39,7 @@ func inProcess(t *testing.T, c *corpus) (*account, invokeFunc) {
 		Engine: eng, EC2: ec2.NewFromConfig(cfg), SNS: sns.NewFromConfig(cfg),
 		TopicARN: c.constants.TopicARN, RoleARN: c.constants.RoleARN,
 		Mode: policy.Mode(c.constants.Mode), PrefixListAction: policy.Action(c.constants.PrefixListAction),
+		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +48,9 @@ func inProcess(t *testing.T, c *corpus) (*account, invokeFunc) {
 		start := time.Now()
 		res, err := rem.Handle(ctx, payload)
 		if err != nil {
-			return nil, 0, err
+			// As the RIE answers a function error.
+			body, _ := json.Marshal(map[string]string{"errorMessage": err.Error(), "errorType": "errorString"})
+			return body, time.Since(start), fmt.Errorf("%w: %v", lambdarie.ErrFunction, err)
 		}
 		body, err := json.Marshal(res)
 		return body, time.Since(start), err
@@ -175,5 +180,20 @@ func TestShortActor(t *testing.T) {
 		if got := shortActor(&tt.actor); got != tt.want {
 			t.Errorf("shortActor(%s) = %q, want %q", tt.actor.ARN, got, tt.want)
 		}
+	}
+}
+
+func TestShowFunctionError(t *testing.T) {
+	c := loadTestCorpus(t)
+	c.constants.TopicARN = "arn:aws:sns:us-east-1:123456789012:no-such-topic"
+	acct, invoke := inProcess(t, c)
+	var out bytes.Buffer
+	code, err := show(context.Background(), c, acct, 0, invoke, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != 1 || !regexp.MustCompile(`(?m)^01  .*ERROR \(Lambda retries the event\): .*<< DIFFERS$`).MatchString(out.String()) ||
+		!strings.Contains(out.String(), `expected: error "`) {
+		t.Errorf("show with an unpublishable topic = %d, want 1 and event 01 failing:\n%s", code, out.String())
 	}
 }

@@ -41,7 +41,7 @@ func (p *printer) scenarios(ss []scenario) {
 			who, what = shortActor(&s.event.Actor), p.c.attempted(s.event)
 		}
 		num, _, _ := strings.Cut(s.file, "-")
-		did := changed(&s.result)
+		did := changed(&s.result, s.err)
 		if len(s.diffs) > 0 {
 			did += "  << DIFFERS"
 			notes = append(notes, len(rows))
