@@ -39,6 +39,7 @@ var e2eBuild = sync.OnceValues(func() (dir string, err error) {
 	if err != nil {
 		return "", err
 	}
+	e2eDir = dir
 	goCmd := func(args ...string) error {
 		cmd := exec.Command("go", args...)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH, "GOFLAGS=-buildvcs=false")
@@ -64,6 +65,17 @@ var e2eBuild = sync.OnceValues(func() (dir string, err error) {
 	}
 	return dir, nil
 })
+
+// e2eDir is the build directory, once made; TestMain removes it.
+var e2eDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if e2eDir != "" {
+		os.RemoveAll(e2eDir)
+	}
+	os.Exit(code)
+}
 
 // startFunction runs the bootstrap under the RIE against srv with the
 // SGWARDEN_* settings in extra (which may override the defaults; an empty
