@@ -17,13 +17,8 @@ func TestDescribeNetworkInterfacesFilterGroupIDPages(t *testing.T) {
 	p := ec2.NewDescribeNetworkInterfacesPaginator(e.ec2, &ec2.DescribeNetworkInterfacesInput{
 		MaxResults: aws.Int32(20), Filters: []types.Filter{{Name: aws.String("group-id"), Values: []string{g}}},
 	})
-	pages, enis := 0, map[string]bool{}
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatalf("page %d: %v", pages+1, err)
-		}
-		pages++
+	enis := map[string]bool{}
+	pages := drain(t, p, func(out *ec2.DescribeNetworkInterfacesOutput) {
 		for _, n := range out.NetworkInterfaces {
 			in := false
 			for _, gi := range n.Groups {
@@ -37,21 +32,14 @@ func TestDescribeNetworkInterfacesFilterGroupIDPages(t *testing.T) {
 			}
 			enis[aws.ToString(n.NetworkInterfaceId)] = true
 		}
-	}
+	})
 	// 50 interfaces have g first and 50 have it second.
 	if len(enis) != 100 || pages != 5 {
 		t.Errorf("group-id=%s: %d interfaces over %d pages, want 100 over 5", g, len(enis), pages)
 	}
 	all := ec2.NewDescribeNetworkInterfacesPaginator(e.ec2, &ec2.DescribeNetworkInterfacesInput{MaxResults: aws.Int32(1000)})
-	total, pages := 0, 0
-	for all.HasMorePages() {
-		out, err := all.NextPage(ctx)
-		if err != nil {
-			t.Fatalf("page %d: %v", pages+1, err)
-		}
-		pages++
-		total += len(out.NetworkInterfaces)
-	}
+	total := 0
+	pages = drain(t, all, func(out *ec2.DescribeNetworkInterfacesOutput) { total += len(out.NetworkInterfaces) })
 	if total != 2500 || pages != 3 {
 		t.Errorf("all interfaces: %d over %d pages, want 2500 over 3", total, pages)
 	}

@@ -95,19 +95,14 @@ func TestPaginatorsPageOver10000Groups(t *testing.T) {
 
 	srv.ResetCalls()
 	rp := ec2.NewDescribeSecurityGroupRulesPaginator(e.ec2, &ec2.DescribeSecurityGroupRulesInput{MaxResults: aws.Int32(1000)})
-	rules, pages := 0, 0
+	rules := 0
 	tokens = nil
-	for rp.HasMorePages() {
-		out, err := rp.NextPage(ctx)
-		if err != nil {
-			t.Fatalf("DescribeSecurityGroupRules page %d: %v", pages+1, err)
-		}
-		pages++
+	pages = drain(t, rp, func(out *ec2.DescribeSecurityGroupRulesOutput) {
 		rules += len(out.SecurityGroupRules)
 		if tok := aws.ToString(out.NextToken); tok != "" {
 			tokens = append(tokens, tok)
 		}
-	}
+	})
 	// One ingress and one egress rule per group, and the default group's two.
 	if pages != 21 || rules != 20002 {
 		t.Errorf("DescribeSecurityGroupRules paginator: %d pages, %d rules; want 21 pages, 20002 rules", pages, rules)
@@ -141,25 +136,16 @@ func TestPagingFollowsTokensAcrossChanges(t *testing.T) {
 }
 
 func TestDefaultPageSizeMakesCallersFollowTokens(t *testing.T) {
-	ctx := context.Background()
 	e, _ := local(t, "WithDefaultPageSize", awslocal.WithDefaultPageSize(7), awslocal.WithFixture(scaleFixture(20, 0, 0)))
 	p := ec2.NewDescribeSecurityGroupsPaginator(e.ec2, &ec2.DescribeSecurityGroupsInput{})
-	pages, groups := 0, 0
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatalf("page %d: %v", pages+1, err)
-		}
-		pages++
-		groups += len(out.SecurityGroups)
-	}
+	groups := 0
+	pages := drain(t, p, func(out *ec2.DescribeSecurityGroupsOutput) { groups += len(out.SecurityGroups) })
 	if pages != 3 || groups != 21 {
 		t.Errorf("no MaxResults, default page size 7: %d pages, %d groups; want 3 and 21", pages, groups)
 	}
 }
 
 func TestPagingThroughTheAPI(t *testing.T) {
-	ctx := context.Background()
 	e := newEnv(t)
 	vpc := e.vpc(t)
 	for i := 0; i < 6; i++ {
@@ -168,15 +154,8 @@ func TestPagingThroughTheAPI(t *testing.T) {
 	p := ec2.NewDescribeSecurityGroupsPaginator(e.ec2, &ec2.DescribeSecurityGroupsInput{
 		MaxResults: aws.Int32(5), Filters: []types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}},
 	})
-	pages, groups := 0, 0
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatalf("page %d: %v", pages+1, err)
-		}
-		pages++
-		groups += len(out.SecurityGroups)
-	}
+	groups := 0
+	pages := drain(t, p, func(out *ec2.DescribeSecurityGroupsOutput) { groups += len(out.SecurityGroups) })
 	if pages != 2 || groups != 7 {
 		t.Errorf("7 groups at MaxResults 5: %d pages, %d groups; want 2 pages, 7 groups", pages, groups)
 	}

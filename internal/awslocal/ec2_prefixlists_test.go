@@ -33,16 +33,11 @@ func (e *env) entries(t *testing.T, id string, version int64) []string {
 		in.TargetVersion = aws.Int64(version)
 	}
 	var cidrs []string
-	p := ec2.NewGetManagedPrefixListEntriesPaginator(e.ec2, in)
-	for p.HasMorePages() {
-		out, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatalf("GetManagedPrefixListEntries(%s, v%d): %v", id, version, err)
-		}
+	drain(t, ec2.NewGetManagedPrefixListEntriesPaginator(e.ec2, in), func(out *ec2.GetManagedPrefixListEntriesOutput) {
 		for _, en := range out.Entries {
 			cidrs = append(cidrs, aws.ToString(en.Cidr))
 		}
-	}
+	})
 	return cidrs
 }
 
@@ -117,17 +112,12 @@ func TestGetManagedPrefixListEntriesPages(t *testing.T) {
 		version = aws.ToInt64(out.PrefixList.Version)
 	}
 	p := ec2.NewGetManagedPrefixListEntriesPaginator(e.ec2, &ec2.GetManagedPrefixListEntriesInput{PrefixListId: aws.String(id), MaxResults: aws.Int32(100)})
-	pages, seen := 0, map[string]bool{}
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatalf("page %d: %v", pages+1, err)
-		}
-		pages++
+	seen := map[string]bool{}
+	pages := drain(t, p, func(out *ec2.GetManagedPrefixListEntriesOutput) {
 		for _, en := range out.Entries {
 			seen[aws.ToString(en.Cidr)] = true
 		}
-	}
+	})
 	if pages != 3 || len(seen) != 250 {
 		t.Errorf("250 entries at MaxResults 100: %d pages, %d distinct entries; want 3 and 250", pages, len(seen))
 	}

@@ -142,3 +142,25 @@ func ruleIDs(rules []types.SecurityGroupRule) []string {
 	}
 	return ids
 }
+
+// pager is what every SDK paginator of a client with options O offers.
+type pager[Out, O any] interface {
+	HasMorePages() bool
+	NextPage(ctx context.Context, optFns ...func(*O)) (Out, error)
+}
+
+// drain reads every page, handing each to page, and returns the number of
+// pages.
+func drain[Out, O any](t *testing.T, p pager[Out, O], page func(Out)) int {
+	t.Helper()
+	n := 0
+	for p.HasMorePages() {
+		out, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("page %d: %v", n+1, err)
+		}
+		n++
+		page(out)
+	}
+	return n
+}

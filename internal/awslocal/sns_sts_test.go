@@ -57,16 +57,11 @@ func TestSNSTopicsAndPublish(t *testing.T) {
 		t.Errorf("CreateTopic(existing) = %v, %v; want the same ARN", aws.ToString(again.TopicArn), err)
 	}
 	var arns []string
-	p := sns.NewListTopicsPaginator(e.sns, &sns.ListTopicsInput{})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatalf("ListTopics: %v", err)
-		}
+	drain(t, sns.NewListTopicsPaginator(e.sns, &sns.ListTopicsInput{}), func(out *sns.ListTopicsOutput) {
 		for _, tp := range out.Topics {
 			arns = append(arns, aws.ToString(tp.TopicArn))
 		}
-	}
+	})
 	if !slices.Contains(arns, arn) {
 		t.Errorf("ListTopics = %v, want it to include %s", arns, arn)
 	}
@@ -127,21 +122,12 @@ func TestSNSMessagesCanBeReadBack(t *testing.T) {
 }
 
 func TestListTopicsPages(t *testing.T) {
-	ctx := context.Background()
 	e, srv := local(t, "CreateTopic from Go")
 	for i := 0; i < 150; i++ {
 		srv.CreateTopic("", unique("t"))
 	}
-	p := sns.NewListTopicsPaginator(e.sns, &sns.ListTopicsInput{})
-	pages, topics := 0, 0
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatalf("ListTopics: %v", err)
-		}
-		pages++
-		topics += len(out.Topics)
-	}
+	topics := 0
+	pages := drain(t, sns.NewListTopicsPaginator(e.sns, &sns.ListTopicsInput{}), func(out *sns.ListTopicsOutput) { topics += len(out.Topics) })
 	if pages != 2 || topics != 150 {
 		t.Errorf("ListTopics over 150 topics: %d pages, %d topics; want 2 pages of at most 100", pages, topics)
 	}
