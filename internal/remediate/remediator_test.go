@@ -847,3 +847,37 @@ func TestEMFLineEscapes(t *testing.T) {
 		t.Errorf("EMF output %q is not one line", b.String())
 	}
 }
+
+func TestModifyEgressRuleJudgedAsEgress(t *testing.T) {
+	// ModifySecurityGroupRules does not say the direction. With a policy
+	// that checks egress, an egress rule modified to the world must not
+	// pass as a compliant ingress rule.
+	engine, err := policy.Load([]byte(`version: 1
+base: default
+checks:
+  - id: egress-smtp-world
+    description: outbound SMTP to the world
+    severity: high
+    action: revert
+    direction: egress
+    ports: [25]
+    peer: world
+`), "egress.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const modified = "sgr-0smtpout00000001"
+	fx := webFixture()
+	fx.Groups[0].Egress = []awslocal.RuleSpec{withRuleID(awslocal.TCP(25, "0.0.0.0/0"), modified), withRuleID(awslocal.TCP(443, "0.0.0.0/0"), "sgr-0httpsout0000001")}
+	a := startAccount(t, fx, withEngine(engine))
+	req := `{"ModifySecurityGroupRulesRequest": {"GroupId": "` + acctWebSG + `", "SecurityGroupRule": {"SecurityGroupRuleId": "` + modified + `",
+	  "SecurityGroupRule": {"CidrIpv4": "0.0.0.0/0", "IpProtocol": "tcp", "FromPort": 25, "ToPort": 25}}}}`
+	res, err := a.handle(ebEvent("ModifySecurityGroupRules", evSSH, req, `{"ModifySecurityGroupRulesResponse": {"return": true}}`))
+	if err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	if strings.Join(res.Revoked, ",") != modified || a.srv.CallCount("RevokeSecurityGroupEgress") != 1 {
+		t.Errorf("Handle = %+v, want egress rule %s revoked by RevokeSecurityGroupEgress", res, modified)
+	}
+	a.wantRules(acctWebSG, []string{"sgr-0httpsout0000001", ruleSSH}, []string{modified})
+}

@@ -74,6 +74,13 @@ func (iv *invocation) handleRules(ctx context.Context, res Result) (Result, erro
 			r.GroupKnown, r.IsDefaultGroup = true, true
 			scratch = engine.Evaluate(&r, ec, scratch[:0])
 		}
+		if len(scratch) == 0 && ev.DirectionUnknown {
+			// ModifySecurityGroupRules does not say the direction: the
+			// rule may be egress, judged by the egress checks.
+			r := ev.Rules[i]
+			r.Direction = policy.Egress
+			scratch = engine.Evaluate(&r, ec, scratch[:0])
+		}
 		if len(scratch) > 0 {
 			candidates = append(candidates, &ev.Rules[i])
 		}
