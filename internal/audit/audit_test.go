@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -685,5 +686,30 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	}
 	if _, err := audit.New(nil, clients, audit.WithRegions("us-east-1")); err == nil {
 		t.Error("New accepted a nil engine")
+	}
+}
+
+// TestProgress: the callback sees every stage of every region, ending in
+// done or failed.
+func TestProgress(t *testing.T) {
+	ok := startFixture(t)
+	denied := awslocal.Start(t)
+	denied.Deny(audit.OpDescribeSecurityGroups)
+	acct := newAccount(t, regionServer{"us-east-1": ok, "eu-west-1": denied}, []string{"us-east-1", "eu-west-1"}, 3)
+	var mu sync.Mutex
+	stages := map[string][]string{}
+	_, _ = acct.auditor(nil, audit.WithMode(policy.ModeDryRun), audit.WithProgress(func(p audit.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		stages[p.Region] = append(stages[p.Region], fmt.Sprintf("%s:%d", p.Stage, p.Items))
+	})).Run(context.Background())
+	want := map[string][]string{
+		"us-east-1": {"groups:11", "rules:13", "prefix-lists:1", "prefix-lists:2", "network-interfaces:11", "done:13"},
+		"eu-west-1": {"failed:0"},
+	}
+	for r, w := range want {
+		if !slices.Equal(stages[r], w) {
+			t.Errorf("progress of %s = %v, want %v", r, stages[r], w)
+		}
 	}
 }
