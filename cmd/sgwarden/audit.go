@@ -159,7 +159,7 @@ func groupFindings(fs []audit.Finding) []ruleRun[audit.Finding] {
 	same := func(a, b *audit.Finding) bool {
 		return a.Region == b.Region && a.Group.ID == b.Group.ID && a.Rule.ID == b.Rule.ID && audit.RuleText(a.Rule) == audit.RuleText(b.Rule)
 	}
-	return groupRuns(fs, same, func(f *audit.Finding) (policy.Decision, policy.Severity) { return f.Decision, f.Severity })
+	return groupRuns(fs, same, func(f *audit.Finding) verdict { return verdict{f.Decision, f.Severity, f.Check, f.Exemption} })
 }
 
 // table is a list of rows rendered aligned for a terminal or as Markdown.
@@ -262,15 +262,7 @@ func writeAuditReport(w io.Writer, rep *audit.Report, markdown bool) error {
 			if f.Group.Name != "" {
 				group += " (" + f.Group.Name + ")"
 			}
-			var checks []string
-			for _, g := range r.findings {
-				c := g.Check
-				if g.Exemption != "" {
-					c += " (exempt: " + g.Exemption + ")"
-				}
-				checks = append(checks, c)
-			}
-			t.add(f.Region, group, orDash(f.Rule.ID), string(r.decision), r.severity, audit.RuleText(f.Rule), fmt.Sprint(f.NetworkInterfaces.Count), strings.Join(checks, ", "))
+			t.add(f.Region, group, orDash(f.Rule.ID), string(r.decision), r.severity, audit.RuleText(f.Rule), fmt.Sprint(f.NetworkInterfaces.Count), r.checks)
 		}
 		if err := t.write(&b, markdown); err != nil {
 			return err

@@ -210,31 +210,47 @@ var decisionRank = map[policy.Decision]int{
 }
 
 // ruleRun is a run of findings about one rule, with the most serious
-// decision and the worst severity among them.
+// decision and the worst severity among them, and the checks that matched.
 type ruleRun[T any] struct {
 	findings []T
 	decision policy.Decision
 	severity string
+	checks   string // "check, check (exempt: id), ..."
+}
+
+// verdict is what groupRuns needs of one finding.
+type verdict struct {
+	decision  policy.Decision
+	severity  policy.Severity
+	check     string
+	exemption string
 }
 
 // groupRuns groups consecutive findings about the same rule (evaluation
 // and the audit report keep them together).
-func groupRuns[T any](fs []T, same func(a, b *T) bool, judge func(*T) (policy.Decision, policy.Severity)) []ruleRun[T] {
+func groupRuns[T any](fs []T, same func(a, b *T) bool, judge func(*T) verdict) []ruleRun[T] {
 	var runs []ruleRun[T]
 	for i := 0; i < len(fs); {
 		j := i + 1
 		for j < len(fs) && same(&fs[j], &fs[i]) {
 			j++
 		}
-		d, sev := judge(&fs[i])
-		r := ruleRun[T]{findings: fs[i:j], decision: d, severity: string(sev)}
-		for k := i + 1; k < j; k++ {
-			d, sev := judge(&fs[k])
-			if decisionRank[d] > decisionRank[r.decision] {
-				r.decision = d
+		first := judge(&fs[i])
+		r := ruleRun[T]{findings: fs[i:j], decision: first.decision, severity: string(first.severity)}
+		var checks []string
+		for k := i; k < j; k++ {
+			v := judge(&fs[k])
+			if decisionRank[v.decision] > decisionRank[r.decision] {
+				r.decision = v.decision
 			}
-			r.severity = notify.Worst(r.severity, string(sev))
+			r.severity = notify.Worst(r.severity, string(v.severity))
+			c := v.check
+			if v.exemption != "" {
+				c += " (exempt: " + v.exemption + ")"
+			}
+			checks = append(checks, c)
 		}
+		r.checks = strings.Join(checks, ", ")
 		runs = append(runs, r)
 		i = j
 	}
@@ -243,7 +259,7 @@ func groupRuns[T any](fs []T, same func(a, b *T) bool, judge func(*T) (policy.De
 
 // groupByRule groups check's findings by rule.
 func groupByRule(fs []finding) []ruleRun[finding] {
-	return groupRuns(fs, sameRule, func(f *finding) (policy.Decision, policy.Severity) { return f.Decision, f.Severity })
+	return groupRuns(fs, sameRule, func(f *finding) verdict { return verdict{f.Decision, f.Severity, f.Check, f.Exemption} })
 }
 
 // writeCheckTable prints one line per offending rule (its most serious
@@ -253,14 +269,6 @@ func writeCheckTable(w io.Writer, rep *checkReport) error {
 	t := &table{header: []string{"SOURCE", "GROUP", "RULE", "DECISION", "SEVERITY", "WHAT", "CHECKS"}}
 	for _, r := range groupByRule(rep.Findings) {
 		f := r.findings[0]
-		var checks []string
-		for _, g := range r.findings {
-			c := g.Check
-			if g.Exemption != "" {
-				c += " (exempt: " + g.Exemption + ")"
-			}
-			checks = append(checks, c)
-		}
 		what := f.Protocol
 		if f.Ports != "all" || f.Protocol != "all" {
 			what += "/" + f.Ports
@@ -276,7 +284,7 @@ func writeCheckTable(w io.Writer, rep *checkReport) error {
 		case f.PrefixListUnresolved:
 			what += " (list entries unknown)"
 		}
-		t.add(f.Source, f.GroupID, orDash(f.RuleID), string(r.decision), r.severity, what, strings.Join(checks, ", "))
+		t.add(f.Source, f.GroupID, orDash(f.RuleID), string(r.decision), r.severity, what, r.checks)
 	}
 	var b strings.Builder
 	if len(t.rows) > 0 {
