@@ -850,10 +850,9 @@ func TestEMFLineEscapes(t *testing.T) {
 
 func TestModifyEgressRuleJudgedAsEgress(t *testing.T) {
 	// ModifySecurityGroupRules does not say the direction. With a policy
-	// that checks egress, an egress rule modified to the world must not
-	// pass as a compliant ingress rule.
+	// that checks only egress, an egress rule modified to the world must
+	// not pass as a compliant ingress rule.
 	engine, err := policy.Load([]byte(`version: 1
-base: default
 checks:
   - id: egress-smtp-world
     description: outbound SMTP to the world
