@@ -39,6 +39,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	account := fs.String("account", "", "account ID (default: the fixture's, else "+awslocal.DefaultAccount+")")
 	region := fs.String("region", "", "default region (default: the fixture's, else "+awslocal.DefaultRegion+")")
 	pageSize := fs.Int("page-size", 0, "page size for Describe calls without MaxResults (0: everything, as AWS)")
+	callLimit := fs.Int("call-limit", 100000, "calls kept in the call record (the oldest half is dropped at the limit)")
 	verbose := fs.Bool("v", false, "log every request")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -66,6 +67,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if *pageSize > 0 {
 		opts = append(opts, awslocal.WithDefaultPageSize(*pageSize))
 	}
+	opts = append(opts, awslocal.WithCallLimit(*callLimit))
 	if *verbose {
 		opts = append(opts, awslocal.WithLogf(log.Printf))
 	}

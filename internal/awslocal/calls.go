@@ -1,6 +1,7 @@
 package awslocal
 
 import (
+	"fmt"
 	"net/url"
 	"sync"
 	"time"
@@ -22,6 +23,7 @@ type Call struct {
 type recorder struct {
 	mu    sync.Mutex
 	calls []Call
+	limit int // 0: keep every call
 }
 
 func (r *recorder) add(c *call, aerr *APIError) {
@@ -33,8 +35,25 @@ func (r *recorder) add(c *call, aerr *APIError) {
 		rec.ErrorCode, rec.Status = aerr.Code, aerr.Status
 	}
 	r.mu.Lock()
+	if r.limit > 0 && len(r.calls) >= r.limit {
+		// Drop the oldest half at once, so trimming stays amortized O(1).
+		r.calls = append(r.calls[:0], r.calls[len(r.calls)-r.limit/2:]...)
+	}
 	r.calls = append(r.calls, rec)
 	r.mu.Unlock()
+}
+
+// WithCallLimit bounds the call record of a long-running server (the
+// standalone server, benchmarks): once n calls are recorded the oldest
+// half is forgotten. Calls and CallCount then see only what is kept.
+func WithCallLimit(n int) Option {
+	return func(s *Server) error {
+		if n < 2 {
+			return fmt.Errorf("awslocal: call limit %d < 2", n)
+		}
+		s.rec.limit = n
+		return nil
+	}
 }
 
 // Calls returns every call received since the start or the last

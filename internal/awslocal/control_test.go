@@ -132,3 +132,23 @@ func TestControlAPI(t *testing.T) {
 		t.Errorf("GET nothing = %d, want 404", st)
 	}
 }
+
+func TestCallLimitKeepsTheNewestCalls(t *testing.T) {
+	ctx := context.Background()
+	e, srv := local(t, "the call record", awslocal.WithCallLimit(10))
+	for i := 0; i < 25; i++ {
+		if _, err := e.sts.GetCallerIdentity(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.ec2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	calls := srv.Calls()
+	if len(calls) > 10 || len(calls) < 5 || calls[len(calls)-1].Operation != "DescribeVpcs" {
+		t.Errorf("with a limit of 10: %d calls kept, last %s; want 5 to 10 ending with DescribeVpcs", len(calls), calls[len(calls)-1].Operation)
+	}
+	if _, err := awslocal.New(awslocal.WithCallLimit(1)); err == nil {
+		t.Errorf("WithCallLimit(1) = nil error, want one")
+	}
+}
