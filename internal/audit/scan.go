@@ -444,6 +444,9 @@ func (s *scanner) listNetworkInterfaces(ctx context.Context) {
 					}
 				}
 			}
+			if !s.mayBeExposed(eni.GroupIDs) {
+				continue // no group of it has a rule that may open public space
+			}
 			var exp policy.Exposure
 			s.timeEval(func() { exp = policy.ExposureOf(eni, s.exposable) })
 			if len(exp.Open) > 0 {
@@ -452,6 +455,15 @@ func (s *scanner) listNetworkInterfaces(ctx context.Context) {
 		}
 		s.progress("network-interfaces", s.res.report.NetworkInterfaces)
 	}
+}
+
+func (s *scanner) mayBeExposed(groupIDs []string) bool {
+	for _, gid := range groupIDs {
+		if len(s.exposable[gid]) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *scanner) exposureReport(exp *policy.Exposure) ExposureReport {
