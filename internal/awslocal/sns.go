@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 const (
@@ -335,14 +337,14 @@ func (sn snsService) publish(c *call, f form, x *xmlWriter) *APIError {
 	return nil
 }
 
-// validSubject follows SNS: printable ASCII, no line breaks, under 100
-// characters, starting with a letter, digit or punctuation.
+// validSubject follows SNS: UTF-8 text without line breaks or control
+// characters, under 100 characters, not starting with a space.
 func validSubject(s string) bool {
-	if s == "" || len(s) >= 100 || s[0] == ' ' {
+	if s == "" || s[0] == ' ' || !utf8.ValidString(s) || utf8.RuneCountInString(s) >= 100 {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
+	for _, r := range s {
+		if unicode.IsControl(r) {
 			return false
 		}
 	}

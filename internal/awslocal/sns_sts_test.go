@@ -156,3 +156,33 @@ func TestGetCallerIdentity(t *testing.T) {
 		t.Errorf("GetCallerIdentity = %s %s %s, want the configured account and role", aws.ToString(out.Account), aws.ToString(out.Arn), aws.ToString(out.UserId))
 	}
 }
+
+func TestPublishSubjectRules(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	arn := e.topic(t, unique("subjects"))
+	tests := []struct {
+		name, subject string
+		ok            bool
+	}{
+		{"ascii", "REVERTED tcp/22 from 0.0.0.0/0 on sg-0abc (web) 123456789012/us-east-1", true},
+		{"utf-8", "RÉVERTÉ tcp/22 → sg-0abc", true},
+		{"99 characters", strings.Repeat("a", 99), true},
+		{"100 characters", strings.Repeat("a", 100), false},
+		{"line break", "two\nlines", false},
+		{"control character", "bell\x07", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := alertInput(arn)
+			in.Subject = aws.String(tc.subject)
+			_, err := e.sns.Publish(ctx, in)
+			if tc.ok && err != nil {
+				t.Errorf("Publish(subject %q) = %v, want success", tc.subject, err)
+			}
+			if !tc.ok {
+				wantErr(t, "Publish(subject "+tc.name+")", err, "InvalidParameter", 400)
+			}
+		})
+	}
+}
