@@ -77,10 +77,10 @@ func Direction(d policy.Direction) string {
 }
 
 // Short renders a rule for a subject line: "tcp/22 from 0.0.0.0/0",
-// "all to 0.0.0.0/0".
+// "tcp/all from ::/0" (every port of one protocol), "all to 0.0.0.0/0".
 func Short(r *Rule) string {
 	s := r.Protocol
-	if r.Protocol != "all" && r.Ports != "all" {
+	if r.Protocol != "all" {
 		s += "/" + r.Ports
 	}
 	if r.Direction == "egress" {
