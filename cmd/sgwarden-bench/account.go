@@ -95,8 +95,14 @@ func (a *emulatedAccount) awsConfig() aws.Config {
 // functionEnv is the environment a function gets under the RIE: the
 // emulated account's endpoint, fake credentials and sgwarden's settings.
 func (a *emulatedAccount) functionEnv(topicARN string) []string {
+	return functionEnv(a.url, a.local.Account(), topicARN)
+}
+
+// functionEnv is the environment of a function against the emulated
+// account at url.
+func functionEnv(url, account, topicARN string) []string {
 	return []string{
-		"AWS_ENDPOINT_URL=" + a.url,
+		"AWS_ENDPOINT_URL=" + url,
 		"AWS_ACCESS_KEY_ID=" + fakeAccessKey,
 		"AWS_SECRET_ACCESS_KEY=" + fakeSecretKey,
 		"AWS_REGION=" + benchRegion,
@@ -105,7 +111,7 @@ func (a *emulatedAccount) functionEnv(topicARN string) []string {
 		"AWS_EC2_METADATA_DISABLED=true",
 		"SGWARDEN_MODE=enforce",
 		"SGWARDEN_TOPIC_ARN=" + topicARN,
-		"SGWARDEN_ROLE_ARN=arn:aws:iam::" + a.local.Account() + ":role/sgwarden-remediate",
+		"SGWARDEN_ROLE_ARN=arn:aws:iam::" + account + ":role/sgwarden-remediate",
 	}
 }
 

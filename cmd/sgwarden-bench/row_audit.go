@@ -55,17 +55,14 @@ func (h *harness) auditGroup(ctx context.Context) groupResult {
 	fx := sc.Fixture()
 	fx.Region = benchRegion
 	fx.Topics = append(fx.Topics, sceneTopic)
-	acct, err := startAccount()
+	t := time.Now()
+	acct, err := h.startRemoteAccount(ctx, fx)
 	if err != nil {
 		return fail(rows, err)
 	}
 	defer acct.close()
-	t := time.Now()
-	if err := acct.local.Seed(fx); err != nil {
-		return fail(rows, fmt.Errorf("seed the scale account: %w", err))
-	}
-	h.logf("seeded %s in %s", scale, since(t))
-	cfg := acct.awsConfig()
+	h.logf("awslocal serves %s at %s (seeded in %s)", scale, acct.url, since(t))
+	cfg := acct.config()
 
 	paging, pages, err := audittest.BarePaging(ctx, cfg, benchRegion)
 	if err != nil {
@@ -104,19 +101,23 @@ func (h *harness) auditGroup(ctx context.Context) groupResult {
 	rr := m.Report.Regions[0]
 	detail := fmt.Sprintf("**Row 5 detail.** The emulated account is seeded with internal/audit/audittest's synthetic account "+
 		"(%s, %d groups per ENI, 5 prefix lists; every 100th group opens tcp/22 to the world). 5a-5d: audittest.Measure, "+
-		"one dry-run Auditor.Run in the harness's process through the SDK (heap sampled every millisecond with runtime/metrics; "+
-		"the emulated account's transient buffers are in it, its resident state is not): wall %s, evaluation %s, "+
+		"one dry-run Auditor.Run in the harness's process through the SDK, against cmd/awslocal in a process of its own "+
+		"(heap sampled every millisecond with runtime/metrics): wall %s, evaluation %s, "+
 		"peak heap %s (live %s), %d findings, %d exposed ENIs, calls %s. Baseline of 5a: audittest.BarePaging, the same three "+
 		"listings through the raw SDK paginators: %s in %d pages.",
 		scale, sc.GroupsPerInterface, dur(float64(m.Wall)), m.Evaluate, bench.Size(float64(m.PeakHeap)), bench.Size(float64(m.PeakLiveHeap)),
 		len(m.Report.Violations), len(m.Report.Exposures), opCounts(rr.Calls), dur(float64(paging)), pages)
 	if fn != nil {
+		revokes := fn.byOp["RevokeSecurityGroupIngress"] + fn.byOp["RevokeSecurityGroupEgress"]
 		detail += fmt.Sprintf(" 5e: one invoke of the audit function built for the host, under the RIE, in enforce mode "+
-			"(it made %d revoke calls: with more revert candidates than the default bound of 25, it reports and reverts nothing): run %s, %d violations; "+
-			"the emulated account received %d requests (%s), %d of them answered with an error; the rest above 5d's count "+
-			"are SDK retries after a request-body race of smithy-go against servers on loopback, which awslocal.HTTPClient "+
-			"avoids in-process but the deployed binary does not.",
-			fn.byOp["RevokeSecurityGroupIngress"]+fn.byOp["RevokeSecurityGroupEgress"], fn.result.RunID, fn.result.Counts.Violations, fn.calls, opCounts(fn.byOp), fn.errors)
+			"(%d revoke calls: with more revert candidates than its bound of 25 it reports and reverts nothing): run %s, "+
+			"%d violations; the emulated account received %d requests (%s), %d answered with an error.",
+			revokes, fn.result.RunID, fn.result.Counts.Violations, fn.calls, opCounts(fn.byOp), fn.errors)
+		if extra := fn.calls - m.TotalCalls - fn.byOp["Publish"] - revokes; extra > 0 {
+			detail += fmt.Sprintf(" The %d requests beyond 5d's pages are SDK retries: smithy-go closes a request body "+
+				"as soon as the response headers arrive, which races a server on loopback (awslocal.HTTPClient avoids it "+
+				"for in-process clients; the deployed binary uses the SDK's own client).", extra)
+		}
 	}
 	return groupResult{rows: rows, details: []string{detail}}
 }
@@ -158,7 +159,7 @@ type functionRun struct {
 }
 
 // auditFunction invokes the audit function once under the RIE against acct.
-func (h *harness) auditFunction(ctx context.Context, acct *emulatedAccount) (*functionRun, error) {
+func (h *harness) auditFunction(ctx context.Context, acct *remoteAccount) (*functionRun, error) {
 	rie, err := h.buildRIE(ctx)
 	if err != nil {
 		return nil, err
@@ -167,20 +168,26 @@ func (h *harness) auditFunction(ctx context.Context, acct *emulatedAccount) (*fu
 	if err != nil {
 		return nil, err
 	}
-	topic := "arn:aws:sns:" + benchRegion + ":" + acct.local.Account() + ":" + sceneTopic
-	env := append(acct.functionEnv(topic), "AWS_LAMBDA_FUNCTION_TIMEOUT=900", "AWS_LAMBDA_FUNCTION_NAME=sgwarden-audit")
+	topic := "arn:aws:sns:" + benchRegion + ":" + acct.account + ":" + sceneTopic
+	env := append(functionEnv(acct.url, acct.account, topic), "AWS_LAMBDA_FUNCTION_TIMEOUT=900", "AWS_LAMBDA_FUNCTION_NAME=sgwarden-audit")
 	p, err := startRIE(ctx, rie, bin, env)
 	if err != nil {
 		return nil, err
 	}
 	defer p.stop()
-	acct.local.ResetCalls()
-	body, wall, err := p.invoke(ctx, []byte(scheduledEvent(acct.local.Account(), time.Now())))
+	if err := acct.resetCalls(ctx); err != nil {
+		return nil, err
+	}
+	body, wall, err := p.invoke(ctx, []byte(scheduledEvent(acct.account, time.Now())))
 	if err != nil {
 		return nil, fmt.Errorf("audit function invoke: %w", err)
 	}
+	calls, err := acct.calls(ctx)
+	if err != nil {
+		return nil, err
+	}
 	run := &functionRun{wall: wall, byOp: map[string]int{}}
-	for _, c := range acct.local.Calls() {
+	for _, c := range calls {
 		run.calls++
 		run.byOp[c.Operation]++
 		if c.ErrorCode != "" {
