@@ -72,6 +72,7 @@ type scanner struct {
 	deferred  []policy.Rule            // prefix-list rules, evaluated once lists are resolved
 	worstRule map[string]policy.Severity
 	attached  map[string]*Attached // groups with findings -> their interfaces
+	strs      map[string]string    // see intern
 }
 
 func (a *Auditor) scanRegion(ctx context.Context, region string) *regionResult {
@@ -431,6 +432,7 @@ func (s *scanner) listNetworkInterfaces(ctx context.Context) {
 		}
 		for i := range out.NetworkInterfaces {
 			eni := convertENI(&out.NetworkInterfaces[i])
+			s.share(&eni)
 			s.res.report.NetworkInterfaces++
 			s.res.report.NetworkInterfacesByOwner[eni.OwnerType]++
 			for _, gid := range eni.GroupIDs {
@@ -457,6 +459,30 @@ func (s *scanner) listNetworkInterfaces(ctx context.Context) {
 	}
 }
 
+// intern returns the scan's one copy of v, so that the strings thousands of
+// exposures repeat (VPC, subnet, type, a grant's peer) are held once.
+func (s *scanner) intern(v string) string {
+	if c, ok := s.strs[v]; ok {
+		return c
+	}
+	if s.strs == nil {
+		s.strs = map[string]string{}
+	}
+	s.strs[v] = v
+	return v
+}
+
+// share interns the interface's repeated strings and points its group IDs
+// at the groups' own; only exposed interfaces are kept.
+func (s *scanner) share(e *policy.ENI) {
+	e.VPCID, e.SubnetID, e.InterfaceType = s.intern(e.VPCID), s.intern(e.SubnetID), s.intern(e.InterfaceType)
+	for i, gid := range e.GroupIDs {
+		if g, ok := s.groups[gid]; ok {
+			e.GroupIDs[i] = g.id()
+		}
+	}
+}
+
 func (s *scanner) mayBeExposed(groupIDs []string) bool {
 	for _, gid := range groupIDs {
 		if len(s.exposable[gid]) > 0 {
@@ -471,7 +497,7 @@ func (s *scanner) exposureReport(exp *policy.Exposure) ExposureReport {
 	for _, o := range exp.Open {
 		op := OpenPortRef{Protocol: notify.ProtocolName(o.Protocol), FromPort: o.FromPort, ToPort: o.ToPort, From: o.From, Grants: make([]GrantRef, 0, len(o.Grants))}
 		for _, g := range o.Grants {
-			op.Grants = append(op.Grants, GrantRef{GroupID: g.GroupID, RuleID: g.RuleID, Peer: g.Peer})
+			op.Grants = append(op.Grants, GrantRef{GroupID: g.GroupID, RuleID: g.RuleID, Peer: s.intern(g.Peer)})
 			if w, ok := s.worstRule[g.RuleID]; ok && worse(w, er.WorstSeverity) {
 				er.WorstSeverity = w
 			}
