@@ -115,7 +115,8 @@ func Config(endpoint, region string) aws.Config {
 // closes the connection, and the SDK fails reading a 200 response with
 // "use of closed network connection" (then retries it). Against AWS the
 // network latency hides the race; against a server on 127.0.0.1 it hit
-// about one large Describe call in ten.
+// about one large Describe call in ten (aws/aws-sdk-go-v2#2737; the SDK
+// retries such calls, which inflates call counts).
 func HTTPClient() *http.Client {
 	return &http.Client{Transport: privateBodies{next: http.DefaultTransport}}
 }
