@@ -149,3 +149,21 @@ func must(t *testing.T, path string) *os.File {
 	t.Cleanup(func() { _ = f.Close() })
 	return f
 }
+
+func TestRegionsHoldTheirOwnState(t *testing.T) {
+	ctx := context.Background()
+	e, srv := local(t, "seeding")
+	if err := srv.Seed(&awslocal.Fixture{Region: "eu-west-1", Groups: []awslocal.GroupSpec{{ID: "sg-0eu00000000000001", Name: "eu", VPC: "vpc-0eu00000000000001"}}}); err != nil {
+		t.Fatalf("Seed(eu-west-1): %v", err)
+	}
+	_, err := e.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{"sg-0eu00000000000001"}})
+	wantErr(t, "DescribeSecurityGroups in us-east-1", err, "InvalidGroup.NotFound", 400)
+	eu := ec2.NewFromConfig(e.acct.Config, func(o *ec2.Options) { o.Region = "eu-west-1" })
+	out, err := eu.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{"sg-0eu00000000000001"}})
+	if err != nil || len(out.SecurityGroups) != 1 {
+		t.Errorf("DescribeSecurityGroups in eu-west-1 = %+v, %v; want the seeded group", out, err)
+	}
+	if c := srv.Calls(); c[len(c)-1].Region != "eu-west-1" {
+		t.Errorf("recorded region = %s, want eu-west-1", c[len(c)-1].Region)
+	}
+}
