@@ -119,7 +119,8 @@ type groupResult struct {
 	details []string
 }
 
-// fail marks every row that has no value yet as not measured because of err.
+// fail marks every row that has no error yet as not measured because of
+// err; groups fill their rows' values only once everything is measured.
 func fail(rows []bench.Row, err error) groupResult {
 	for i := range rows {
 		if rows[i].Err == nil {
