@@ -253,7 +253,7 @@ func (h *harness) policyGroup(ctx context.Context) groupResult {
 		rows[1].Value.V, rows[1].Baseline = allocs, bench.N(baseAllocs).PerUnit("rule")
 	}
 	detail := "**Rows 3 and 4 detail.** `" + res.command + "` (medians of " + strconv.Itoa(h.sizes.benchCount) +
-		" runs; the ± column is benchstat's 95% confidence interval). The owning packages' own benchmarks follow "+
+		" runs; the ± column is benchstat's 95% confidence interval). The owning packages' own benchmarks follow " +
 		"as a cross-check: internal/policy's EvaluateRule and Evaluate100k, and internal/remediate's Handle (row 2f).\n\n```\n" +
 		strings.TrimSpace(res.text) + "\n```"
 	return groupResult{rows: rows, details: []string{detail}}
