@@ -511,6 +511,16 @@ func TestRemediation(t *testing.T) {
 				if revokes != 5 { // one call per group: each violating rule is in its own group
 					t.Errorf("%d revoke calls, want 5", revokes)
 				}
+				// Exposures show the account as read, marking what was reverted.
+				for _, e := range rep.Exposures {
+					for _, o := range e.Open {
+						for _, g := range o.Grants {
+							if g.Reverted != slices.Contains(revertRules, g.RuleID) {
+								t.Errorf("exposure of %s: grant %s reverted = %v", e.NetworkInterface.ID, g.RuleID, g.Reverted)
+							}
+						}
+					}
+				}
 			} else {
 				if rem.Reverted != 0 || revokes != 0 || !slices.Equal(after, before) {
 					t.Errorf("reverted %d with %d revoke calls, rules changed %v; want nothing touched", rem.Reverted, revokes, !slices.Equal(after, before))

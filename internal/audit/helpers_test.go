@@ -200,7 +200,7 @@ func openText(e audit.ExposureReport) []string {
 	for _, o := range e.Open {
 		var via []string
 		for _, g := range o.Grants {
-			via = append(via, g.GroupID+"/"+g.RuleID)
+			via = append(via, g.String())
 		}
 		out = append(out, audit.PortsText(o.Protocol, o.FromPort, o.ToPort)+" "+o.From+" ["+strings.Join(via, ",")+"]")
 	}

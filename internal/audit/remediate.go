@@ -42,6 +42,7 @@ func (a *Auditor) remediate(ctx context.Context, rep *Report, results []*regionR
 			a.revertRegion(ctx, res, rem, status)
 		}
 	}
+	reverted := map[string]bool{} // region|rule ID
 	for i := range rep.Violations {
 		f := &rep.Violations[i]
 		if f.Decision != policy.DecisionRevert {
@@ -51,6 +52,22 @@ func (a *Auditor) remediate(ctx context.Context, rep *Report, results []*regionR
 		if o, ok := status[key]; ok {
 			c := *o
 			f.Remediation = &c
+			if f.Rule.ID != "" && (o.Status == StatusReverted || o.Status == StatusAlreadyGone) {
+				reverted[f.Region+"|"+f.Rule.ID] = true
+			}
+		}
+	}
+	if len(reverted) == 0 {
+		return
+	}
+	for i := range rep.Exposures {
+		e := &rep.Exposures[i]
+		for j := range e.Open {
+			for k := range e.Open[j].Grants {
+				if g := &e.Open[j].Grants[k]; reverted[e.Region+"|"+g.RuleID] {
+					g.Reverted = true
+				}
+			}
 		}
 	}
 }

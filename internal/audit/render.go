@@ -212,7 +212,7 @@ func (r *Report) sections() []section {
 		for j, o := range e.Open {
 			var via []string
 			for _, g := range o.Grants {
-				via = append(via, g.GroupID+"/"+g.RuleID)
+				via = append(via, g.String())
 			}
 			row := []string{"", "", "", "", "", "", PortsText(o.Protocol, o.FromPort, o.ToPort), o.From, strings.Join(via, ",")}
 			if j == 0 {

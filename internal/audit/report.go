@@ -217,6 +217,17 @@ type GrantRef struct {
 	GroupID string `json:"groupId"`
 	RuleID  string `json:"ruleId"`
 	Peer    string `json:"peer"`
+	// Reverted is true when this run reverted the rule: the exposure is
+	// the account as read, before the revert.
+	Reverted bool `json:"reverted,omitempty"`
+}
+
+// String renders the grant as "sg-1/sgr-2", with " (reverted)" when it was.
+func (g GrantRef) String() string {
+	if g.Reverted {
+		return g.GroupID + "/" + g.RuleID + " (reverted)"
+	}
+	return g.GroupID + "/" + g.RuleID
 }
 
 const sampleSize = 5

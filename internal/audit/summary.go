@@ -161,7 +161,7 @@ func topExposure(e *ExposureReport) TopExposure {
 	for _, o := range e.Open {
 		var via []string
 		for _, g := range o.Grants {
-			via = append(via, g.GroupID+"/"+g.RuleID)
+			via = append(via, g.String())
 		}
 		t.Open = append(t.Open, fmt.Sprintf("%s from %s via %s", PortsText(o.Protocol, o.FromPort, o.ToPort), o.From, strings.Join(via, ",")))
 	}
