@@ -47,10 +47,8 @@ func convertRule(r *types.SecurityGroupRule, g *group) (policy.Rule, error) {
 	return out, nil
 }
 
-// convertENI converts an interface with remediate.ENIFromEC2 and classifies
-// its owner with ClassifyOwner, which tells AWS-managed interfaces apart.
+// convertENI converts an interface with remediate.ENIFromEC2, which also
+// classifies its owner (remediate.ClassifyOwner).
 func convertENI(ni *types.NetworkInterface) policy.ENI {
-	e := remediate.ENIFromEC2(ni)
-	e.OwnerType = ClassifyOwner(ni)
-	return e
+	return remediate.ENIFromEC2(ni)
 }

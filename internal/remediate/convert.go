@@ -115,29 +115,8 @@ func ENIFromEC2(n *types.NetworkInterface) policy.ENI {
 	for _, g := range n.Groups {
 		e.GroupIDs = append(e.GroupIDs, aws.ToString(g.GroupId))
 	}
-	e.OwnerType = ownerType(n, &e)
+	e.OwnerType = ClassifyOwner(n)
 	return e
-}
-
-func ownerType(n *types.NetworkInterface, e *policy.ENI) string {
-	switch {
-	case e.InstanceID != "":
-		return "instance"
-	case e.InterfaceType == "network_load_balancer" || e.InterfaceType == "gateway_load_balancer" ||
-		e.RequesterID == "amazon-elb" || strings.HasPrefix(e.Description, "ELB "):
-		return "load-balancer"
-	case e.InterfaceType == "lambda":
-		return "lambda"
-	case e.InterfaceType == "vpc_endpoint" || e.InterfaceType == "gateway_load_balancer_endpoint":
-		return "vpc-endpoint"
-	case e.InterfaceType == "nat_gateway":
-		return "nat-gateway"
-	case aws.ToBool(n.RequesterManaged):
-		return "aws-service"
-	case n.Attachment == nil:
-		return "unattached"
-	}
-	return "instance"
 }
 
 func tagMap(tags []types.Tag) map[string]string {
