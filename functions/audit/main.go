@@ -11,7 +11,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
@@ -29,7 +28,7 @@ type result struct {
 }
 
 func main() {
-	logger := lambdacontext.NewLogger()
+	logger := lambdaenv.NewLogger(os.Stdout, os.Getenv)
 	a, err := setup(context.Background(), logger)
 	if err != nil {
 		logger.Error("init failed", "error", err.Error())
@@ -70,7 +69,7 @@ func setup(ctx context.Context, logger *slog.Logger) (*audit.Auditor, error) {
 		audit.WithPublisher(sns.NewFromConfig(cfg), s.TopicARN),
 		audit.WithReverter(audit.RemediateReverter(clients.Revoker, logger)),
 	}
-	if s.MaxReverts > 0 {
+	if s.MaxReverts >= 0 {
 		opts = append(opts, audit.WithMaxReverts(s.MaxReverts))
 	}
 	if s.ReportBucket != "" { // optional: without it the report goes to the log only

@@ -21,7 +21,7 @@ func lambdaEnv(t *testing.T, srv *awslocal.Server, region string) {
 		"AWS_CONFIG_FILE": filepath.Join(t.TempDir(), "none"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(t.TempDir(), "none"),
 		"AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "",
 		"SGWARDEN_TOPIC_ARN": "arn:aws:sns:" + region + ":" + awslocal.DefaultAccount + ":sgwarden-alerts",
-		"SGWARDEN_REGIONS": "", "SGWARDEN_MODE": "", "SGWARDEN_POLICY_FILE": "", "SGWARDEN_MAX_REVERTS": "",
+		"SGWARDEN_REGIONS":   "", "SGWARDEN_MODE": "", "SGWARDEN_POLICY_FILE": "", "SGWARDEN_MAX_REVERTS": "",
 		"SGWARDEN_REPORT_BUCKET": "", "SGWARDEN_REPORT_PREFIX": "",
 	} {
 		t.Setenv(k, v)

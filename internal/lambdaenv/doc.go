@@ -11,7 +11,7 @@
 //	SGWARDEN_ROLE_ARN            the function's own role, whose changes are ignored
 //	SGWARDEN_PREFIX_LIST_ACTION  alert (default) | revert
 //	SGWARDEN_REGIONS             comma-separated regions to audit; unset: the function's region
-//	SGWARDEN_MAX_REVERTS         bound on reverts per audit run (default 25)
+//	SGWARDEN_MAX_REVERTS         bound on reverts per audit run (default 25; 0 = report only)
 //	SGWARDEN_REPORT_BUCKET       S3 bucket for audit reports (optional)
 //	SGWARDEN_REPORT_PREFIX       key prefix for audit reports (default "reports")
 package lambdaenv

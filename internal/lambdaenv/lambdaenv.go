@@ -37,7 +37,8 @@ type Settings struct {
 	RoleARN          string
 	PrefixListAction policy.Action
 	Regions          []string
-	// MaxReverts is 0 when unset (the audit's default applies).
+	// MaxReverts bounds the audit's reverts; 0 means report only, and -1
+	// (unset) leaves the audit's default.
 	MaxReverts   int
 	ReportBucket string
 	ReportPrefix string
@@ -101,6 +102,7 @@ func Load(getenv func(string) string, readFile ReadFile) (*Settings, error) {
 		}
 	}
 
+	s.MaxReverts = -1
 	if v := strings.TrimSpace(getenv(EnvMaxReverts)); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {

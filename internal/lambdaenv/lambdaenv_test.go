@@ -21,7 +21,7 @@ func TestLoadDefaults(t *testing.T) {
 	if s.PolicySource != "embedded default" || s.Engine == nil {
 		t.Errorf("policy = %q, engine nil %v; want the embedded default", s.PolicySource, s.Engine == nil)
 	}
-	if s.PrefixListAction != policy.ActionAlert || s.ReportPrefix != DefaultReportPrefix || len(s.Regions) != 0 || s.MaxReverts != 0 {
+	if s.PrefixListAction != policy.ActionAlert || s.ReportPrefix != DefaultReportPrefix || len(s.Regions) != 0 || s.MaxReverts != -1 {
 		t.Errorf("defaults = %+v", s)
 	}
 }
@@ -104,5 +104,15 @@ func TestNewLoggerIsJSON(t *testing.T) {
 				t.Errorf("log line %q is not Lambda-style JSON", line)
 			}
 		}
+	}
+}
+
+func TestLoadMaxRevertsZeroMeansReportOnly(t *testing.T) {
+	s, err := Load(env(map[string]string{EnvTopicARN: topic, EnvMaxReverts: "0"}), nil)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if s.MaxReverts != 0 {
+		t.Errorf("MaxReverts = %d, want 0 (report only), distinct from unset (-1)", s.MaxReverts)
 	}
 }
