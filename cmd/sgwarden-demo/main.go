@@ -26,6 +26,7 @@ import (
 	"github.com/sgwarden/sgwarden/internal/cloudtrail"
 	"github.com/sgwarden/sgwarden/internal/lambdarie"
 	"github.com/sgwarden/sgwarden/internal/remediate"
+	"github.com/sgwarden/sgwarden/internal/samples"
 )
 
 func main() {
@@ -189,7 +190,7 @@ func replay(ctx context.Context, c *corpus, invoke invokeFunc, acct *account) ([
 		if !ok {
 			s.diffs = append(s.diffs, "no expectation in expected.json")
 		} else {
-			s.diffs = append(s.diffs, want.Outcome.diff(outcomeOf(&s))...)
+			s.diffs = append(s.diffs, want.Outcome.Diff(outcomeOf(&s))...)
 		}
 		out = append(out, s)
 	}
@@ -197,9 +198,9 @@ func replay(ctx context.Context, c *corpus, invoke invokeFunc, acct *account) ([
 }
 
 // outcomeOf puts a result in expected.json's shape.
-func outcomeOf(s *scenario) outcome {
+func outcomeOf(s *scenario) *samples.Outcome {
 	r := &s.result
-	return outcome{
+	return &samples.Outcome{
 		Action: string(r.Action), Ignored: r.Ignored,
 		Revoked: r.Revoked, AlreadyGone: r.AlreadyGone, Kept: r.Kept, Failed: r.Failed,
 		RemovedEntries: r.RemovedEntries, Published: r.Published, AWSCalls: r.AWSCalls,

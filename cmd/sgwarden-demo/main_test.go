@@ -122,24 +122,6 @@ func TestShowReportsMismatch(t *testing.T) {
 	}
 }
 
-func TestOutcomeDiff(t *testing.T) {
-	want := outcome{Action: "reverted", Revoked: []string{"sgr-1"}, Published: true, AWSCalls: 5, Subject: "S"}
-	tests := []struct {
-		name string
-		got  outcome
-		diff []string
-	}{
-		{"same", outcome{Action: "reverted", Revoked: []string{"sgr-1"}, AlreadyGone: []string{}, Published: true, AWSCalls: 5, Subject: "S"}, nil},
-		{"other rule", outcome{Action: "reverted", Revoked: []string{"sgr-2"}, Published: true, AWSCalls: 5, Subject: "S"}, []string{"revoked [sgr-2], want [sgr-1]"}},
-		{"nothing", outcome{}, []string{`action "", want "reverted"`, "revoked [], want [sgr-1]", "published false, want true", "0 AWS calls, want 5", `subject "", want "S"`}},
-	}
-	for _, tt := range tests {
-		if got := want.diff(tt.got); strings.Join(got, "|") != strings.Join(tt.diff, "|") {
-			t.Errorf("diff(%s) = %q, want %q", tt.name, got, tt.diff)
-		}
-	}
-}
-
 func TestShiftExpiries(t *testing.T) {
 	c, err := loadCorpus("../../events")
 	if err != nil {
