@@ -10,7 +10,9 @@ import (
 
 	"github.com/sgwarden/sgwarden/internal/audit"
 	"github.com/sgwarden/sgwarden/internal/awslocal"
+	"github.com/sgwarden/sgwarden/internal/notify"
 	"github.com/sgwarden/sgwarden/internal/policy"
+	"github.com/sgwarden/sgwarden/internal/remediate"
 )
 
 // printer renders the demo's report.
@@ -136,25 +138,15 @@ func riskyRows(fs []audit.Finding) (map[string]*riskyRow, []string) {
 			rows[key] = r
 			order = append(order, key)
 		}
-		if decisionRank[f.Decision] > decisionRank[r.decision] {
+		if remediate.DecisionRank(f.Decision) > remediate.DecisionRank(r.decision) {
 			r.decision = f.Decision
 		}
-		if severityRank[f.Severity] > severityRank[r.severity] {
-			r.severity = f.Severity
-		}
+		r.severity = policy.Severity(notify.Worst(string(r.severity), string(f.Severity)))
 		if f.Exemption != "" {
 			r.exemption = f.Exemption
 		}
 	}
 	return rows, order
-}
-
-var decisionRank = map[policy.Decision]int{
-	policy.DecisionExempt: 1, policy.DecisionAlert: 2, policy.DecisionWouldRevert: 3, policy.DecisionRevert: 4,
-}
-
-var severityRank = map[policy.Severity]int{
-	policy.SeverityInfo: 1, policy.SeverityLow: 2, policy.SeverityMedium: 3, policy.SeverityHigh: 4, policy.SeverityCritical: 5,
 }
 
 // state words a row's status for the before/after table.

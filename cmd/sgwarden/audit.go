@@ -14,6 +14,9 @@ import (
 	"github.com/sgwarden/sgwarden/internal/policy"
 )
 
+// auditClock is the audit's clock; tests fix it so reports are stable.
+var auditClock = time.Now
+
 func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("audit", "[flags] [--input FILE...]", `
 Scan every security group, rule and network interface of an account against
@@ -56,7 +59,7 @@ Progress goes to stderr when stderr is a terminal.`)
 	// The CLI never reverts, so say so in every decision.
 	eng = eng.WithMode(policy.ModeDryRun)
 
-	opts := []audit.Option{audit.WithAccount(*account)}
+	opts := []audit.Option{audit.WithAccount(*account), audit.WithClock(auditClock)}
 	if isTerminal(stderr) {
 		opts = append(opts, audit.WithProgress(progressPrinter(stderr)))
 	}
@@ -105,10 +108,8 @@ Progress goes to stderr when stderr is a terminal.`)
 	switch output.value {
 	case "json":
 		werr = writeJSON(stdout, rep)
-	case "markdown":
-		werr = writeAuditReport(stdout, rep, true)
-	default:
-		werr = writeAuditReport(stdout, rep, false)
+	default: // table, markdown: the same rendering as the audit's own
+		werr = rep.Render(stdout, output.value)
 	}
 	if werr != nil {
 		return writeFailed(stderr, "audit", werr)
@@ -152,14 +153,6 @@ func progressPrinter(w io.Writer) func(audit.Progress) {
 			fmt.Fprintln(w)
 		}
 	}
-}
-
-// groupFindings groups the audit report's findings by rule.
-func groupFindings(fs []audit.Finding) []ruleRun[audit.Finding] {
-	same := func(a, b *audit.Finding) bool {
-		return a.Region == b.Region && a.Group.ID == b.Group.ID && a.Rule.ID == b.Rule.ID && audit.RuleText(a.Rule) == audit.RuleText(b.Rule)
-	}
-	return groupRuns(fs, same, func(f *audit.Finding) verdict { return verdict{f.Decision, f.Severity, f.Check, f.Exemption} })
 }
 
 // table is a list of rows rendered aligned for a terminal or as Markdown.
@@ -211,91 +204,5 @@ func (t *table) writeMarkdown(w io.Writer) error {
 		row(r)
 	}
 	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// writeAuditReport renders the report for a terminal or as Markdown (for a
-// CI job summary or a ticket).
-func writeAuditReport(w io.Writer, rep *audit.Report, markdown bool) error {
-	var b bytes.Buffer
-	heading := func(s string) {
-		if markdown {
-			fmt.Fprintf(&b, "\n## %s\n\n", s)
-		} else {
-			fmt.Fprintf(&b, "\n%s\n", strings.ToUpper(s))
-		}
-	}
-	groups, rules, enis := 0, 0, 0
-	var names []string
-	for _, r := range rep.Regions {
-		groups, rules, enis = groups+r.SecurityGroups, rules+r.Rules, enis+r.NetworkInterfaces
-		names = append(names, r.Region+" ("+r.Status+")")
-	}
-	if markdown {
-		fmt.Fprintf(&b, "# sgwarden audit of %s\n\n", rep.Account)
-	} else {
-		fmt.Fprintf(&b, "sgwarden audit of %s\n", rep.Account)
-	}
-	fmt.Fprintf(&b, "Scanned %d security groups, %d rules, %d network interfaces in %s.\n", groups, rules, enis, strings.Join(names, ", "))
-
-	rows := groupFindings(rep.Violations)
-	var revert, alert, exempt int
-	for _, r := range rows {
-		switch r.decision {
-		case policy.DecisionRevert, policy.DecisionWouldRevert:
-			revert++
-		case policy.DecisionAlert:
-			alert++
-		default:
-			exempt++
-		}
-	}
-	fmt.Fprintf(&b, "Rules in breach: %d would be reverted, %d to alert on, %d exempt; %d network interfaces exposed to public space.\n",
-		revert, alert, exempt, rep.Counts.ExposedNetworkInterfaces)
-
-	if len(rows) > 0 {
-		heading("Rules in breach")
-		t := &table{header: []string{"REGION", "GROUP", "RULE", "DECISION", "SEVERITY", "WHAT", "ENIS", "CHECKS"}}
-		for _, r := range rows {
-			f := r.findings[0]
-			group := f.Group.ID
-			if f.Group.Name != "" {
-				group += " (" + f.Group.Name + ")"
-			}
-			t.add(f.Region, group, orDash(f.Rule.ID), string(r.decision), r.severity, audit.RuleText(f.Rule), fmt.Sprint(f.NetworkInterfaces.Count), r.checks)
-		}
-		if err := t.write(&b, markdown); err != nil {
-			return err
-		}
-	}
-	if len(rep.Exposures) > 0 {
-		heading("Exposed network interfaces")
-		t := &table{header: []string{"REGION", "INTERFACE", "OWNER", "PUBLIC IP", "SEVERITY", "OPEN TO PUBLIC SPACE"}}
-		for _, e := range rep.Exposures {
-			owner := e.NetworkInterface.OwnerType
-			if e.NetworkInterface.InstanceID != "" {
-				owner += " " + e.NetworkInterface.InstanceID
-			}
-			var open []string
-			for _, o := range e.Open {
-				open = append(open, audit.PortsText(o.Protocol, o.FromPort, o.ToPort)+" from "+o.From)
-			}
-			t.add(e.Region, e.NetworkInterface.ID, owner, orDash(e.NetworkInterface.PublicIP), orDash(string(e.WorstSeverity)), strings.Join(open, ", "))
-		}
-		if err := t.write(&b, markdown); err != nil {
-			return err
-		}
-	}
-	if len(rep.Unscanned) > 0 {
-		heading("Not scanned")
-		t := &table{header: []string{"REGION", "OPERATION", "RESOURCE", "ERROR"}}
-		for _, u := range rep.Unscanned {
-			t.add(u.Region, u.Operation, orDash(u.Resource), u.Error)
-		}
-		if err := t.write(&b, markdown); err != nil {
-			return err
-		}
-	}
-	_, err := w.Write(b.Bytes())
 	return err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/sgwarden/sgwarden/internal/cloudtrail"
 	"github.com/sgwarden/sgwarden/internal/notify"
 	"github.com/sgwarden/sgwarden/internal/policy"
+	"github.com/sgwarden/sgwarden/internal/remediate"
 )
 
 // checkReport is check's JSON output.
@@ -204,11 +205,6 @@ func judge(eng *policy.Engine, in input, actor string, now time.Time) (checkedIn
 	return ci, eng.EvaluateAll(ev.Rules, policy.EvalContext{ActorARN: ev.Actor.ARN, Now: now}), nil
 }
 
-// decisionRank orders decisions from the least to the most serious.
-var decisionRank = map[policy.Decision]int{
-	policy.DecisionExempt: 1, policy.DecisionAlert: 2, policy.DecisionWouldRevert: 3, policy.DecisionRevert: 4,
-}
-
 // ruleRun is a run of findings about one rule, with the most serious
 // decision and the worst severity among them, and the checks that matched.
 type ruleRun[T any] struct {
@@ -240,7 +236,7 @@ func groupRuns[T any](fs []T, same func(a, b *T) bool, judge func(*T) verdict) [
 		var checks []string
 		for k := i; k < j; k++ {
 			v := judge(&fs[k])
-			if decisionRank[v.decision] > decisionRank[r.decision] {
+			if remediate.DecisionRank(v.decision) > remediate.DecisionRank(r.decision) {
 				r.decision = v.decision
 			}
 			r.severity = notify.Worst(r.severity, string(v.severity))

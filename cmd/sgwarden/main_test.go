@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -389,6 +390,9 @@ func TestReplay(t *testing.T) {
 }
 
 func TestAuditDump(t *testing.T) {
+	fixed := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	auditClock = func() time.Time { return fixed }
+	t.Cleanup(func() { auditClock = time.Now })
 	dump := "../../internal/audit/testdata/dump"
 	files := []string{filepath.Join(dump, "groups.json"), filepath.Join(dump, "rules.json"), filepath.Join(dump, "enis.json")}
 	for _, format := range []string{"table", "markdown"} {
@@ -433,7 +437,7 @@ func TestAuditLive(t *testing.T) {
 	if code != exitFindings {
 		t.Fatalf("audit = %d, want %d (stderr %s)", code, exitFindings, stderr)
 	}
-	for _, want := range []string{"Scanned 13 security groups", "sgr-0ae404ccc4e3053b8", "eni-0de0d0c074d6170f5"} {
+	for _, want := range []string{"us-east-1  scanned  13", "sgr-0ae404ccc4e3053b8", "eni-0de0d0c074d6170f5"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("audit output lacks %q:\n%s", want, out)
 		}

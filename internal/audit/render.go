@@ -13,6 +13,7 @@ import (
 
 	"github.com/sgwarden/sgwarden/internal/notify"
 	"github.com/sgwarden/sgwarden/internal/policy"
+	"github.com/sgwarden/sgwarden/internal/remediate"
 )
 
 // Output formats of Render.
@@ -160,32 +161,22 @@ func (r *Report) sections() []section {
 		out = append(out, un)
 	}
 
+	rules := byRule(r.Violations)
 	fs := section{
-		title:  fmt.Sprintf("Findings: %d (worst %s), %d exempt", r.Counts.Violations, r.WorstSeverity(), r.Counts.Exempt),
-		header: []string{"SEVERITY", "CHECK", "DECISION", "OUTCOME", "REGION", "GROUP", "RULE", "WHAT"},
+		title:  fmt.Sprintf("Findings: %d (worst %s), %d exempt, on %d rules", r.Counts.Violations, r.WorstSeverity(), r.Counts.Exempt, len(rules)),
+		header: []string{"SEVERITY", "DECISION", "OUTCOME", "REGION", "GROUP", "RULE", "WHAT", "CHECKS"},
 	}
-	order := make([]int, len(r.Violations))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		return cmp.Compare(notify.SeverityRank(string(r.Violations[a].Severity)), notify.SeverityRank(string(r.Violations[b].Severity)))
-	})
-	for _, i := range order {
-		f := &r.Violations[i]
+	for _, rf := range rules {
+		f := rf.first
 		outcome := ""
 		if f.Remediation != nil {
 			outcome = f.Remediation.Status
-		}
-		decision := string(f.Decision)
-		if f.Decision == policy.DecisionExempt && f.Exemption != "" {
-			decision += " (" + f.Exemption + ")"
 		}
 		group := f.Group.ID
 		if f.Group.Name != "" {
 			group += " (" + f.Group.Name + ")"
 		}
-		fs.rows = append(fs.rows, []string{string(f.Severity), f.Check, decision, outcome, f.Region, group, f.Rule.ID, RuleText(f.Rule)})
+		fs.rows = append(fs.rows, []string{rf.severity, string(rf.decision), outcome, f.Region, group, f.Rule.ID, RuleText(f.Rule), strings.Join(rf.checks, ", ")})
 	}
 	out = append(out, fs)
 
@@ -223,5 +214,44 @@ func (r *Report) sections() []section {
 		}
 	}
 	out = append(out, ex)
+	return out
+}
+
+// ruleFindings are the findings about one rule: one row of the table, with
+// the strongest decision, the worst severity and every check that fired.
+type ruleFindings struct {
+	first    *Finding
+	decision policy.Decision
+	severity string
+	checks   []string
+}
+
+// byRule groups findings by rule, worst severity first, then in report
+// order.
+func byRule(vs []Finding) []*ruleFindings {
+	index := map[string]*ruleFindings{}
+	var out []*ruleFindings
+	for i := range vs {
+		f := &vs[i]
+		key := f.Region + "|" + f.Group.ID + "|" + f.Rule.ID + "|" + RuleText(f.Rule)
+		rf := index[key]
+		if rf == nil {
+			rf = &ruleFindings{first: f}
+			index[key] = rf
+			out = append(out, rf)
+		}
+		if remediate.DecisionRank(f.Decision) > remediate.DecisionRank(rf.decision) {
+			rf.decision = f.Decision
+		}
+		rf.severity = notify.Worst(rf.severity, string(f.Severity))
+		c := f.Check
+		if f.Decision == policy.DecisionExempt && f.Exemption != "" {
+			c += " (exempt: " + f.Exemption + ")"
+		}
+		rf.checks = append(rf.checks, c)
+	}
+	slices.SortStableFunc(out, func(a, b *ruleFindings) int {
+		return cmp.Compare(notify.SeverityRank(a.severity), notify.SeverityRank(b.severity))
+	})
 	return out
 }

@@ -139,7 +139,7 @@ func (iv *invocation) handleAttachment(ctx context.Context, res Result) (Result,
 			vs := iv.r.engine.Evaluate(r, ec, nil)
 			iv.m.evaluated++
 			d := Strongest(vs)
-			if decisionRank(d) < decisionRank(policy.DecisionAlert) {
+			if DecisionRank(d) < DecisionRank(policy.DecisionAlert) {
 				continue
 			}
 			iv.m.violations++

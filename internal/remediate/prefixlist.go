@@ -135,11 +135,11 @@ func (iv *invocation) handlePrefixList(ctx context.Context, res Result) (Result,
 			if p.Addr().Is6() {
 				r.Peer.Kind = policy.PeerIPv6
 			}
-			if s := Strongest(engine.Evaluate(&r, ec, nil)); decisionRank(s) > decisionRank(d) {
+			if s := Strongest(engine.Evaluate(&r, ec, nil)); DecisionRank(s) > DecisionRank(d) {
 				d = s
 			}
 		}
-		if decisionRank(d) >= decisionRank(policy.DecisionAlert) {
+		if DecisionRank(d) >= DecisionRank(policy.DecisionAlert) {
 			offending = append(offending, p.String())
 		}
 		if d == policy.DecisionRevert || d == policy.DecisionWouldRevert {
@@ -202,7 +202,7 @@ func (iv *invocation) handlePrefixList(ctx context.Context, res Result) (Result,
 // unless every violation is exempt.
 func prefixListAction(js []*judged) notify.Action {
 	for _, j := range js {
-		if decisionRank(j.decision) >= decisionRank(policy.DecisionAlert) {
+		if DecisionRank(j.decision) >= DecisionRank(policy.DecisionAlert) {
 			return notify.ActionAlert
 		}
 	}

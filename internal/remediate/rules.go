@@ -28,8 +28,9 @@ type judged struct {
 	err      error
 }
 
-// decisionRank orders decisions by strength.
-func decisionRank(d policy.Decision) int {
+// DecisionRank orders decisions by strength: revert 4, would-revert 3,
+// alert 2, exempt 1, anything else 0.
+func DecisionRank(d policy.Decision) int {
 	switch d {
 	case policy.DecisionRevert:
 		return 4
@@ -48,7 +49,7 @@ func decisionRank(d policy.Decision) int {
 func Strongest(vs []policy.Violation) policy.Decision {
 	var d policy.Decision
 	for i := range vs {
-		if decisionRank(vs[i].Decision) > decisionRank(d) {
+		if DecisionRank(vs[i].Decision) > DecisionRank(d) {
 			d = vs[i].Decision
 		}
 	}
@@ -148,7 +149,7 @@ func (iv *invocation) handleRules(ctx context.Context, res Result) (Result, erro
 				j.note = joinNote(j.note, "no longer violates")
 			}
 		}
-		if j.current != nil && j.current.Direction == policy.Ingress && decisionRank(j.decision) >= decisionRank(policy.DecisionAlert) {
+		if j.current != nil && j.current.Direction == policy.Ingress && DecisionRank(j.decision) >= DecisionRank(policy.DecisionAlert) {
 			needENIs = true
 		}
 		if j.decision != "" {
@@ -339,7 +340,7 @@ func exposedDocs(enis []policy.ENI, js []*judged) []notify.ExposedENI {
 	}
 	var open []string
 	for _, j := range js {
-		if j.current != nil && j.current.Direction == policy.Ingress && decisionRank(j.decision) >= decisionRank(policy.DecisionAlert) {
+		if j.current != nil && j.current.Direction == policy.Ingress && DecisionRank(j.decision) >= DecisionRank(policy.DecisionAlert) {
 			nr := notify.NewRule(j.current, nil, "", "")
 			open = append(open, notify.Short(&nr))
 		}
