@@ -426,10 +426,9 @@ func (p *parser) maxReverts(key string) int {
 	if !ok {
 		return -1
 	}
-	// The audit reads 0 as "its default", so 0 cannot mean "no reverts":
-	// dry-run mode is the way to revert nothing.
-	if n < 1 || n > 10000 {
-		p.fail(key, "%d is outside 1..10000 (use mode=dry-run to revert nothing)", n)
+	// 0 makes the audit report only; the event path still reverts.
+	if n < 0 || n > 10000 {
+		p.fail(key, "%d is outside 0..10000", n)
 		return -1
 	}
 	return n

@@ -63,7 +63,7 @@ func TestParseSettingsGood(t *testing.T) {
 			func(s *Settings) bool { return !s.CreateReportBucket && s.ReportBucketName == "acme-reports" }},
 		{"retention from cdk.json", map[string]any{CtxLogRetentionDays: float64(365)},
 			func(s *Settings) bool { return s.LogRetentionDays == 365 }},
-		{"max reverts", map[string]any{CtxMaxReverts: "1"}, func(s *Settings) bool { return s.MaxReverts == 1 }},
+		{"max reverts zero: the audit reports only", map[string]any{CtxMaxReverts: "0"}, func(s *Settings) bool { return s.MaxReverts == 0 }},
 		{"policy file", map[string]any{CtxPolicyFile: policyPath}, func(s *Settings) bool { return s.PolicyFile == policyPath }},
 		{"prefix-list revert", map[string]any{CtxPrefixListAction: "revert"},
 			func(s *Settings) bool { return s.PrefixListAction == "revert" }},
@@ -121,8 +121,8 @@ func TestParseSettingsRefusesBadContext(t *testing.T) {
 		{"retention not allowed", map[string]any{CtxLogRetentionDays: 10.0}, []string{"logRetentionDays:", "not a CloudWatch Logs retention"}},
 		{"retention not a number", map[string]any{CtxLogRetentionDays: "ninety"}, []string{"logRetentionDays:", "not a whole number"}},
 		{"fractional retention", map[string]any{CtxLogRetentionDays: 7.5}, []string{"logRetentionDays:", "not a whole number"}},
-		{"negative max reverts", map[string]any{CtxMaxReverts: "-1"}, []string{"maxReverts:", "outside 1..10000"}},
-		{"zero max reverts", map[string]any{CtxMaxReverts: 0.0}, []string{"maxReverts:", "mode=dry-run"}},
+		{"negative max reverts", map[string]any{CtxMaxReverts: "-1"}, []string{"maxReverts:", "outside 0..10000"}},
+		{"too many max reverts", map[string]any{CtxMaxReverts: 10001.0}, []string{"maxReverts:", "outside 0..10000"}},
 		{"every problem at once", map[string]any{CtxMode: "on", CtxRegions: "mars-1"}, []string{"mode:", "regions:"}},
 	}
 	for _, tc := range tests {

@@ -4,11 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/ast"
+	goparser "go/parser"
+	"go/token"
 	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -89,6 +93,7 @@ func variants(t *testing.T) (policyPath string, vs []variant) {
 		{name: "existing-report-bucket", context: map[string]any{
 			CtxReportBucket: "acme-sgwarden-reports",
 			CtxCreateTrail:  "false",
+			CtxMaxReverts:   0.0, // the audit reports only
 		}},
 	}
 }
@@ -1089,11 +1094,7 @@ const lambdaLayerRoot = "/opt/"
 // the path the function is told, as Lambda would mount it.
 func TestEnvironmentLoads(t *testing.T) {
 	forEach(t, func(t *testing.T, s *synthesized) {
-		known := []string{
-			lambdaenv.EnvPolicyFile, lambdaenv.EnvMode, lambdaenv.EnvTopicARN, lambdaenv.EnvRoleARN,
-			lambdaenv.EnvPrefixListAction, lambdaenv.EnvRegions, lambdaenv.EnvMaxReverts,
-			lambdaenv.EnvReportBucket, lambdaenv.EnvReportPrefix,
-		}
+		known := lambdaenvNames(t)
 		// Deploy-time tokens, stood in for by values of the right shape.
 		tokens := map[string]string{
 			lambdaenv.EnvTopicARN:     "arn:aws:sns:eu-west-1:123456789012:sgwarden-AlertTopic",
@@ -1162,7 +1163,7 @@ func TestEnvironmentLoads(t *testing.T) {
 				}
 			}
 			if fn == "AuditFunction" {
-				if s.settings.MaxReverts >= 0 && got.MaxReverts != s.settings.MaxReverts {
+				if got.MaxReverts != s.settings.MaxReverts { // -1 on both sides: unset
 					t.Errorf("audit MaxReverts = %d, want %d", got.MaxReverts, s.settings.MaxReverts)
 				}
 				if len(got.Regions) != 0 {
@@ -1171,6 +1172,56 @@ func TestEnvironmentLoads(t *testing.T) {
 			}
 		}
 	})
+}
+
+// lambdaenvNames reads the Env* constants of internal/lambdaenv from its
+// source, so that a variable added there is known here without a list.
+func lambdaenvNames(t *testing.T) []string {
+	t.Helper()
+	build, err := DefaultBuildDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(filepath.Dir(build), "internal", "lambdaenv")
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := goparser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range file.Decls {
+			gd, ok := decl.(*ast.GenDecl)
+			if !ok || gd.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				vs := spec.(*ast.ValueSpec)
+				for i, n := range vs.Names {
+					lit, ok := vs.Values[i].(*ast.BasicLit)
+					if !strings.HasPrefix(n.Name, "Env") || !ok || lit.Kind != token.STRING {
+						continue
+					}
+					v, err := strconv.Unquote(lit.Value)
+					if err != nil {
+						t.Fatal(err)
+					}
+					names = append(names, v)
+				}
+			}
+		}
+	}
+	if !slices.Contains(names, lambdaenv.EnvTopicARN) || !slices.Contains(names, lambdaenv.EnvPolicyFile) {
+		t.Fatalf("read %v from %s, want at least %s and %s", names, dir, lambdaenv.EnvTopicARN, lambdaenv.EnvPolicyFile)
+	}
+	return names
 }
 
 // policyLayerDir returns the staged asset of the policy layer ("" when the
