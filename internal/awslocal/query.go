@@ -46,8 +46,6 @@ func (q queryProtocol) serve(c *call) ([]byte, *APIError) {
 	return x.bytes(), nil
 }
 
-func (q queryProtocol) contentType() string { return "text/xml" }
-
 func (q queryProtocol) writeError(w http.ResponseWriter, c *call, e *APIError) {
 	kind := "Sender"
 	if e.Status >= 500 {

@@ -84,7 +84,7 @@ func WithRegion(region string) Option {
 func WithCallerARN(arn string) Option {
 	return func(s *Server) error {
 		if !strings.HasPrefix(arn, "arn:") {
-			return fmt.Errorf("awslocal: caller ARN %q does not start with arn:", arn)
+			return fmt.Errorf("awslocal: caller ARN %q does not start with \"arn:\"", arn)
 		}
 		s.callerARN = arn
 		return nil

@@ -226,7 +226,7 @@ func parseMessageAttributes(f form) (map[string]SNSMessageAttribute, int, *APIEr
 		if a.DataType == "" {
 			return nil, 0, attrInvalid("The message attribute '%s' must contain a non-empty message attribute type.", name)
 		}
-		base := a.DataType
+		var base string
 		if a.DataType == "String.Array" {
 			base = "String.Array"
 		} else if m := attrDataTypeRE.FindStringSubmatch(a.DataType); m != nil {

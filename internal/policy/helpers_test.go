@@ -2,7 +2,6 @@ package policy
 
 import (
 	"net/netip"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -84,11 +83,6 @@ func summary(vs []Violation) string {
 	return strings.Join(parts, " ")
 }
 
-func sortedSummary(vs []Violation) string {
-	parts := strings.Fields(summary(vs))
-	sort.Strings(parts)
-	return strings.Join(parts, " ")
-}
 
 var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
