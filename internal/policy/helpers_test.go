@@ -83,7 +83,6 @@ func summary(vs []Violation) string {
 	return strings.Join(parts, " ")
 }
 
-
 var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
 func mustLoad(t testing.TB, src string) *Engine {
