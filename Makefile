@@ -7,7 +7,7 @@ GO ?= go
 BUILD := build
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
 
-.PHONY: all build demo test test-go test-cdk vet fmt-check bench synth deploy fuzz clean FORCE
+.PHONY: all build demo test test-go test-cdk vet lint fmt-check bench synth deploy fuzz clean FORCE
 
 all: build
 
@@ -36,8 +36,25 @@ test-cdk: build infra/cdk/node_modules/.package-lock.json
 infra/cdk/node_modules/.package-lock.json: infra/cdk/package.json infra/cdk/package-lock.json
 	cd infra/cdk && npm ci --prefer-offline --no-audit --no-fund --loglevel=error
 
+## vet: go vet of both modules
 vet:
 	$(GO) vet ./...
+	cd infra/cdk && $(GO) vet ./...
+
+## lint: staticcheck, fetched from the Go module proxy at a pinned version
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+lint:
+	$(GO) run $(STATICCHECK) ./...
+
+## fuzz: every fuzz target for FUZZTIME each (the seeds alone run in make test)
+FUZZTIME ?= 30s
+FUZZ_TARGETS := internal/cloudtrail:FuzzDecode internal/policy:FuzzLoad internal/policy:FuzzParsePeerCIDR \
+	internal/policy:FuzzParsePortRange internal/policy:FuzzDecodeRulesJSON
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} in ./$${t%%:*} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*}; \
+	done
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
