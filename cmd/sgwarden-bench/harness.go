@@ -51,7 +51,6 @@ type measurements struct {
 	helloColdP50     time.Duration
 	auditWall        time.Duration
 	pagingWall       time.Duration
-	auditPublishes   int
 	remediateRSS     uint64 // VmHWM bytes
 	auditRSS         uint64
 	helloRSS         uint64
