@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/sgwarden/sgwarden/internal/audit"
-	"github.com/sgwarden/sgwarden/internal/awsconfig"
+	"github.com/sgwarden/sgwarden/internal/awsenv"
 	"github.com/sgwarden/sgwarden/internal/lambdaenv"
 )
 
@@ -51,16 +51,13 @@ func setup(ctx context.Context, logger *slog.Logger) (*audit.Auditor, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsconfig.Load(ctx, awsconfig.RetryOptions{})
+	cfg, err := awsenv.Config(os.Getenv, os.ReadFile, awsenv.RetryOptions{})
 	if err != nil {
 		return nil, err
 	}
 	regions := s.Regions
 	if len(regions) == 0 {
-		if cfg.Region == "" {
-			return nil, fmt.Errorf("no region to audit: set %s or AWS_REGION", lambdaenv.EnvRegions)
-		}
-		regions = []string{cfg.Region} // the function's own region
+		regions = []string{cfg.Region} // the function's own region (awsenv requires AWS_REGION)
 	}
 	clients := audit.NewClients(cfg, regions)
 	opts := []audit.Option{

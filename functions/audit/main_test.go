@@ -102,7 +102,7 @@ func TestSetupErrors(t *testing.T) {
 
 	lambdaEnv(t, srv, "")
 	_, err = setup(context.Background(), slog.New(slog.DiscardHandler))
-	if err == nil || !strings.Contains(err.Error(), "SGWARDEN_REGIONS or AWS_REGION") {
+	if err == nil || !strings.Contains(err.Error(), "AWS_REGION: not set") {
 		t.Errorf("setup without any region: %v, want an error saying what to set", err)
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/sgwarden/sgwarden/internal/awsconfig"
+	"github.com/sgwarden/sgwarden/internal/awsenv"
 	"github.com/sgwarden/sgwarden/internal/lambdaenv"
 	"github.com/sgwarden/sgwarden/internal/remediate"
 )
@@ -37,12 +37,9 @@ func setup(ctx context.Context, logger *slog.Logger) (*remediate.Remediator, err
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsconfig.Load(ctx, awsconfig.RetryOptions{})
+	cfg, err := awsenv.Config(os.Getenv, os.ReadFile, awsenv.RetryOptions{})
 	if err != nil {
 		return nil, err
-	}
-	if cfg.Region == "" {
-		return nil, fmt.Errorf("sgwarden configuration: AWS_REGION: required (Lambda sets it; set it when running elsewhere)")
 	}
 	r, err := remediate.New(remediate.Config{
 		Engine:           s.Engine,
