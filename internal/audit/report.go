@@ -285,11 +285,21 @@ func sortReport(r *Report) {
 }
 
 // compareExposure orders the worst exposures first: by worst severity of the
-// violations that open them, then world before public, then by the number of
-// ports open, then by region and interface ID.
+// violations that open them, then interfaces with a public IP (reachable
+// from the internet, not only from peered networks) before the others, then
+// world before public, then by the number of ports open, then by region and
+// interface ID.
+func hasPublicIP(e ExposureReport) int {
+	if e.NetworkInterface.PublicIP != "" {
+		return 1
+	}
+	return 0
+}
+
 func compareExposure(a, b ExposureReport) int {
 	return cmp.Or(
 		cmp.Compare(notify.SeverityRank(string(a.WorstSeverity)), notify.SeverityRank(string(b.WorstSeverity))),
+		-cmp.Compare(hasPublicIP(a), hasPublicIP(b)),
 		-cmp.Compare(worldPorts(a), worldPorts(b)),
 		-cmp.Compare(openPorts(a), openPorts(b)),
 		cmp.Compare(a.Region, b.Region),
