@@ -1,8 +1,10 @@
 package remediate
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -352,6 +354,16 @@ func exposedDocs(enis []policy.ENI, js []*judged) []notify.ExposedENI {
 			PrivateIP: e.PrivateIP, VPC: e.VPCID, Subnet: e.SubnetID, Open: open,
 		})
 	}
+	// Interfaces reachable from the internet (a public IP) lead the alert.
+	slices.SortStableFunc(out, func(a, b notify.ExposedENI) int {
+		reachable := func(e notify.ExposedENI) int {
+			if e.PublicIP != "" {
+				return 0
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(reachable(a), reachable(b)), cmp.Compare(a.ID, b.ID))
+	})
 	return out
 }
 
