@@ -86,15 +86,7 @@ func (h *harness) build(ctx context.Context, name, pkg string, args, env []strin
 
 // goCommand runs the go command of this run's toolchain in the module root.
 func (h *harness) goCommand(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = h.root
-	cmd.Env = os.Environ()
-	if os.Getenv("GOTOOLCHAIN") == "" {
-		// The harness was built by the module's toolchain; use it again.
-		cmd.Env = append(cmd.Env, "GOTOOLCHAIN="+runtime.Version())
-	}
-	cmd.Env = append(cmd.Env, "GOFLAGS=-buildvcs=false")
-	return cmd
+	return lambdarie.GoCommand(ctx, h.root, args...)
 }
 
 // hasGoFiles reports errNotLanded when dir holds no Go file yet, which is

@@ -1,17 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/sgwarden/sgwarden/internal/lambdarie"
 )
@@ -39,37 +33,14 @@ func buildBinaries(ctx context.Context, root, dir string) (binaries, error) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		errs[0] = goBuild(ctx, root, b.bootstrap, pkgRemediate,
-			lambdarie.BuildFlags,
-			"GOOS=linux", "GOARCH="+runtime.GOARCH, "CGO_ENABLED=0")
+		errs[0] = lambdarie.BuildBootstrap(ctx, root, b.bootstrap, pkgRemediate)
 	}()
 	go func() {
 		defer wg.Done()
-		errs[1] = goBuild(ctx, root, b.rie, lambdarie.RIEPackage, nil)
+		errs[1] = lambdarie.BuildRIE(ctx, root, b.rie)
 	}()
 	wg.Wait()
 	return b, errors.Join(errs...)
-}
-
-func goBuild(ctx context.Context, root, out, pkg string, flags []string, env ...string) error {
-	args := append(append([]string{"build"}, flags...), "-o", out, pkg)
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = root
-	// Own process group, so that an interrupt ends the compilers too.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
-	if os.Getenv("GOTOOLCHAIN") == "" {
-		// Build with the toolchain that built the demo (go.mod's).
-		cmd.Env = append(cmd.Env, "GOTOOLCHAIN="+runtime.Version())
-	}
-	cmd.Env = append(cmd.Env, env...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build %s: %w: %s", pkg, err, strings.TrimSpace(stderr.String()))
-	}
-	return nil
 }
 
 // moduleRoot finds the directory holding go.mod, from the working

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,27 +39,15 @@ var e2eBuild = sync.OnceValues(func() (dir string, err error) {
 		return "", err
 	}
 	e2eDir = dir
-	goCmd := func(args ...string) error {
-		cmd := exec.Command("go", args...)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH, "GOFLAGS=-buildvcs=false")
-		if os.Getenv("GOTOOLCHAIN") == "" {
-			cmd.Env = append(cmd.Env, "GOTOOLCHAIN="+runtime.Version())
-		}
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			return errors.New("go " + strings.Join(args, " ") + ": " + err.Error() + "\n" + string(out))
-		}
-		return nil
-	}
-	build := append([]string{"build"}, lambdarie.BuildFlags...)
-	if err := goCmd(append(build, "-o", filepath.Join(dir, "bootstrap"), ".")...); err != nil {
+	ctx := context.Background()
+	if err := lambdarie.BuildBootstrap(ctx, ".", filepath.Join(dir, "bootstrap"), "."); err != nil {
 		return "", err
 	}
 	// The cold-start baseline: the smallest aws-lambda-go function.
-	if err := goCmd(append(build, "-o", filepath.Join(dir, "hello"), "../../cmd/sgwarden-bench/hello")...); err != nil {
+	if err := lambdarie.BuildBootstrap(ctx, ".", filepath.Join(dir, "hello"), "../../cmd/sgwarden-bench/hello"); err != nil {
 		return "", err
 	}
-	if err := goCmd("build", "-o", filepath.Join(dir, "aws-lambda-rie"), lambdarie.RIEPackage); err != nil {
+	if err := lambdarie.BuildRIE(ctx, ".", filepath.Join(dir, "aws-lambda-rie")); err != nil {
 		return "", err
 	}
 	return dir, nil
