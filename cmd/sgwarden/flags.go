@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/sgwarden/sgwarden/internal/awsconfig"
 	"github.com/sgwarden/sgwarden/internal/policy"
@@ -165,14 +164,7 @@ func (fs *flagSet) awsFlags() *awsFlags {
 // load builds the SDK configuration from the usual AWS chain. Endpoint
 // overrides (AWS_ENDPOINT_URL) are honoured by the SDK itself.
 func (a *awsFlags) load(ctx context.Context) (aws.Config, error) {
-	var opts []func(*config.LoadOptions) error
-	if a.region != "" {
-		opts = append(opts, config.WithRegion(a.region))
-	}
-	if a.profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(a.profile))
-	}
-	cfg, err := awsconfig.Load(ctx, awsconfig.RetryOptions{}, opts...)
+	cfg, err := awsconfig.LoadFor(ctx, a.region, a.profile)
 	if err != nil {
 		return aws.Config{}, err
 	}

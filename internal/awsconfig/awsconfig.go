@@ -40,3 +40,16 @@ func Load(ctx context.Context, ro RetryOptions, opts ...func(*config.LoadOptions
 	}
 	return cfg, nil
 }
+
+// LoadFor is Load for a CLI's --region and --profile flags: each applies
+// when not empty, over AWS_REGION / AWS_PROFILE and the shared config.
+func LoadFor(ctx context.Context, region, profile string) (aws.Config, error) {
+	var opts []func(*config.LoadOptions) error
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
+	}
+	return Load(ctx, RetryOptions{}, opts...)
+}

@@ -117,3 +117,22 @@ func testCA(t *testing.T) []byte {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
+
+func TestLoadForRegionFlagWins(t *testing.T) {
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
+	cfg, err := LoadFor(context.Background(), "ap-south-1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Region != "ap-south-1" {
+		t.Errorf("LoadFor(--region ap-south-1).Region = %q, want the flag over AWS_REGION", cfg.Region)
+	}
+	if cfg, err = LoadFor(context.Background(), "", ""); err != nil || cfg.Region != "eu-west-1" {
+		t.Errorf("LoadFor(no flags) = %q, %v; want AWS_REGION", cfg.Region, err)
+	}
+	if _, err := LoadFor(context.Background(), "", "no-such-profile"); err == nil {
+		t.Error("LoadFor(--profile no-such-profile) succeeded, want an error naming the profile")
+	}
+}

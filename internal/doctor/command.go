@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/sgwarden/sgwarden/internal/awsconfig"
@@ -87,14 +86,7 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return usageError(stderr, "--stack finds the rule and function itself: do not combine it with --rule or --function")
 	}
 
-	var opts []func(*config.LoadOptions) error
-	if *region != "" {
-		opts = append(opts, config.WithRegion(*region))
-	}
-	if *profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(*profile))
-	}
-	cfg, err := awsconfig.Load(ctx, awsconfig.RetryOptions{}, opts...)
+	cfg, err := awsconfig.LoadFor(ctx, *region, *profile)
 	if err != nil {
 		return cannotRun(stderr, err)
 	}
