@@ -19,6 +19,9 @@ import (
 //	GET    /_awslocal/sns/messages  published messages
 //	DELETE /_awslocal/sns/messages  forget them
 //	POST   /_awslocal/seed          seed a fixture (YAML or JSON body)
+//	GET    /_awslocal/events        events accepted by EventBridge PutEvents
+//	DELETE /_awslocal/events        forget them
+//	GET    /_awslocal/securityhub/findings  Security Hub findings
 const controlPrefix = "/_awslocal/"
 
 // faultRequest is Fault with a human latency ("250ms").
@@ -82,6 +85,13 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	case path == "sns/messages" && r.Method == http.MethodDelete:
 		s.ResetSNSMessages()
 		w.WriteHeader(http.StatusNoContent)
+	case path == "events" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, s.PutEvents())
+	case path == "events" && r.Method == http.MethodDelete:
+		s.ResetPutEvents()
+		w.WriteHeader(http.StatusNoContent)
+	case path == "securityhub/findings" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, s.SecurityHubFindings())
 	case path == "seed" && r.Method == http.MethodPost:
 		data, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
 		if err != nil {

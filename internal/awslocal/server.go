@@ -46,6 +46,10 @@ type Server struct {
 	// delivery holds the CloudTrail/EventBridge/Lambda/CloudWatch/SQS/IAM
 	// state that doctor reads (doctor_state.go).
 	delivery *deliveryState
+	// hub and puts hold Security Hub findings and the events PutEvents
+	// accepted (securityhub.go, events_put.go).
+	hub  *hubState
+	puts *busState
 
 	rec    recorder
 	faults faultSet
@@ -139,6 +143,7 @@ func New(opts ...Option) (*Server, error) {
 		"sts": stsService{s},
 	}
 	s.addDeliveryServices()
+	s.addFindingServices()
 	for _, o := range opts {
 		if o == nil {
 			continue
