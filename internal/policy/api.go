@@ -193,6 +193,10 @@ type CheckInfo struct {
 	Description string
 	Severity    Severity
 	Action      Action
+	// Ingress and Egress say which rule directions the check judges; the
+	// stack grants RevokeSecurityGroupEgress only for a check that reverts
+	// egress rules.
+	Ingress, Egress bool
 }
 
 // Checks lists the policy's enabled checks in evaluation order.
@@ -202,7 +206,8 @@ func (e *Engine) Checks() []CheckInfo {
 	}
 	out := make([]CheckInfo, len(e.p.checks))
 	for i, c := range e.p.checks {
-		out[i] = CheckInfo{ID: c.id, Description: c.desc, Severity: c.severity, Action: c.action}
+		out[i] = CheckInfo{ID: c.id, Description: c.desc, Severity: c.severity, Action: c.action,
+			Ingress: c.dirs&(1<<Ingress) != 0, Egress: c.dirs&(1<<Egress) != 0}
 	}
 	return out
 }

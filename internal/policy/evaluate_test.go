@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -363,5 +364,29 @@ func TestNilAndEmpty(t *testing.T) {
 	}
 	if got := Default().EvaluateAll(nil, EvalContext{}); got != nil {
 		t.Errorf("EvaluateAll(nil) = %v", got)
+	}
+}
+
+// TestChecksDirections: Checks reports the directions each check judges, so
+// the stack can leave out RevokeSecurityGroupEgress when nothing reverts
+// outbound rules.
+func TestChecksDirections(t *testing.T) {
+	e := mustLoad(t, `version: 1
+base: default
+checks:
+  - {id: smtp-out, severity: high, action: revert, direction: egress, ports: [25], peer: world}
+`)
+	got := map[string]string{}
+	for _, c := range e.Checks() {
+		got[c.ID] = fmt.Sprintf("in=%v out=%v", c.Ingress, c.Egress)
+	}
+	for id, want := range map[string]string{
+		"remote-admin-world":  "in=true out=false",
+		"default-group-rules": "in=true out=true",
+		"smtp-out":            "in=false out=true",
+	} {
+		if got[id] != want {
+			t.Errorf("Checks() %s = %q, want %q", id, got[id], want)
+		}
 	}
 }

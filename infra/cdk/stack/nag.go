@@ -49,17 +49,19 @@ func (b *builder) suppressions() {
 				"DescribeManagedPrefixLists do not support resource-level permissions, so IAM requires Resource \"*\"; "+
 				"the statement grants only those four read-only actions.",
 			`^Resource::\*$`)
-		suppress(role, "AwsSolutions-IAM5",
-			"sgwarden exists to revoke violating rules on any security group of this account and region; "+
-				"the wildcard stands for the group or rule ID only (account and region are fixed), and the "+
-				"statement grants only RevokeSecurityGroupIngress and RevokeSecurityGroupEgress.",
-			ec2ARN(ownAccount, "security-group"), ec2ARN(ownAccount, "security-group-rule"))
+		if len(b.revokeActions(!isRemediate)) > 0 {
+			suppress(role, "AwsSolutions-IAM5",
+				"sgwarden exists to revoke violating rules on any security group of this account and region; "+
+					"the wildcard stands for the group or rule ID only (account and region are fixed), and the "+
+					"statement grants only the RevokeSecurityGroupIngress/Egress actions the policy's revert checks need.",
+				ec2ARN(ownAccount, "security-group"), ec2ARN(ownAccount, "security-group-rule"))
+		}
 		suppress(role, "AwsSolutions-IAM5",
 			"ec2:GetManagedPrefixListEntries must read the entries of any prefix list a rule references, "+
 				"including AWS-managed lists (owner \"aws\") and lists shared by other accounts, which are not "+
 				"known at deploy time; partition, region and resource type are fixed and the action is read-only.",
 			ec2ARN(`\*`, "prefix-list"))
-		if b.s.PrefixListAction == "revert" && isRemediate {
+		if b.s.PrefixListAction == "revert" && b.s.Enforces() && isRemediate {
 			suppress(role, "AwsSolutions-IAM5",
 				"prefixListAction=revert removes public entries from any customer-managed prefix list of this "+
 					"account and region that rules reference; the wildcard stands for the list ID only.",

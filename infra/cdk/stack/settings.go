@@ -74,7 +74,18 @@ type Settings struct {
 	LogRetentionDays int
 	// MaxReverts caps the audit's reverts per run; -1 leaves the function's default.
 	MaxReverts int
+	// RevertsIngress and RevertsEgress say whether a check of the policy
+	// (the file's, or the embedded default) reverts inbound or outbound
+	// rules; the roles get only the revoke actions those need.
+	RevertsIngress, RevertsEgress bool
 }
+
+// Enforces reports whether the functions revert anything at all.
+func (s *Settings) Enforces() bool { return s.Mode == string(policy.ModeEnforce) }
+
+// AuditReverts reports whether the audit function may revert: enforce mode
+// with a revert bound above zero (-1 leaves the audit's default, which is).
+func (s *Settings) AuditReverts() bool { return s.Enforces() && s.MaxReverts != 0 }
 
 // HasReportBucket reports whether the audit writes reports to S3.
 func (s *Settings) HasReportBucket() bool { return s.CreateReportBucket || s.ReportBucketName != "" }
@@ -97,8 +108,9 @@ func (e *ContextError) Unwrap() error { return ErrInvalidContext }
 // against the working directory, and the file must load as a valid policy.
 func ParseSettings(lookup func(key string) any) (*Settings, error) {
 	p := &parser{lookup: lookup}
+	policyFile, engine := p.policyFile(CtxPolicyFile)
 	s := &Settings{
-		PolicyFile:       p.policyFile(CtxPolicyFile),
+		PolicyFile:       policyFile,
 		Mode:             p.oneOf(CtxMode, DefaultMode, string(policy.ModeEnforce), string(policy.ModeDryRun)),
 		AlertEmails:      p.emails(CtxAlertEmails),
 		Regions:          p.regions(CtxRegions),
@@ -109,6 +121,15 @@ func ParseSettings(lookup func(key string) any) (*Settings, error) {
 		MaxReverts:       p.maxReverts(CtxMaxReverts),
 	}
 	s.AuditSchedule, s.AuditInterval = p.schedule(CtxAuditSchedule)
+	if engine == nil {
+		engine = policy.Default()
+	}
+	for _, c := range engine.Checks() {
+		if c.Action == policy.ActionRevert {
+			s.RevertsIngress = s.RevertsIngress || c.Ingress
+			s.RevertsEgress = s.RevertsEgress || c.Egress
+		}
+	}
 	s.CreateReportBucket, s.ReportBucketName = p.reportBucket(CtxReportBucket)
 	if len(p.problems) > 0 {
 		return nil, &ContextError{Problems: p.problems}
@@ -241,35 +262,38 @@ func (p *parser) integer(key string) (n int, ok bool) {
 	}
 }
 
-func (p *parser) policyFile(key string) string {
+// policyFile returns the absolute path of the policy file and its compiled
+// policy; "" and nil when the key is absent or the file is bad.
+func (p *parser) policyFile(key string) (string, *policy.Engine) {
 	path := p.str(key)
 	if path == "" {
-		return ""
+		return "", nil
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		p.fail(key, "resolve %q: %v", path, err)
-		return ""
+		return "", nil
 	}
 	info, err := os.Stat(abs)
 	if err != nil {
 		p.fail(key, "%v (relative paths are resolved against %s)", err, mustGetwd())
-		return ""
+		return "", nil
 	}
 	if !info.Mode().IsRegular() {
 		p.fail(key, "%s is not a regular file", abs)
-		return ""
+		return "", nil
 	}
 	data, err := os.ReadFile(abs)
 	if err != nil {
 		p.fail(key, "%v", err)
-		return ""
+		return "", nil
 	}
-	if _, err := policy.Load(data, abs); err != nil {
+	engine, err := policy.Load(data, abs)
+	if err != nil {
 		p.fail(key, "%s is not a valid policy: %v", abs, err)
-		return ""
+		return "", nil
 	}
-	return abs
+	return abs, engine
 }
 
 func mustGetwd() string {

@@ -27,6 +27,7 @@ func TestParseSettingsDefaults(t *testing.T) {
 		PrefixListAction: "alert",
 		LogRetentionDays: 90,
 		MaxReverts:       -1,
+		RevertsIngress:   true, // the embedded default reverts inbound rules only
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ParseSettings(no context) = %+v, want %+v", got, want)

@@ -161,22 +161,17 @@ func (b *builder) encryptionAndAlerts() {
 		Description:       jsii.String("sgwarden: encrypts the alert topic and the dead-letter queues"),
 		EnableKeyRotation: jsii.Bool(true),
 	})
-	// EventBridge writes to the encrypted event DLQ on behalf of this
-	// account's rules only.
+	// CloudWatch alarms of this account and region publish to the
+	// encrypted topic; CloudWatch passes the alarm as the source to KMS.
 	b.key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowEventBridgeRulesOfThisAccount"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"ArnLike": map[string]any{"aws:SourceArn": b.arn("events", "rule/*")}},
-	}), jsii.Bool(false))
-	// CloudWatch alarms publish to the encrypted topic; CloudWatch does not
-	// pass a source ARN to KMS, so this statement cannot be narrowed further.
-	b.key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchAlarms"),
+		Sid:        jsii.String("AllowCloudWatchAlarmsOfThisAccount"),
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
 		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
 		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": b.stack.Account()},
+			"ArnLike":      map[string]any{"aws:SourceArn": b.arn("cloudwatch", "alarm:*")},
+		},
 	}), jsii.Bool(false))
 
 	b.topic = awssns.NewTopic(st, jsii.String("AlertTopic"), &awssns.TopicProps{
@@ -369,12 +364,14 @@ func (b *builder) policy(lg awslogs.LogGroup, audit bool) awsiam.PolicyDocument 
 			// Any owner: rules may reference AWS-managed or shared lists.
 			awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("arn:"), b.stack.Partition(),
 				jsii.String(":ec2:"), b.stack.Region(), jsii.String(":*:prefix-list/*")})),
-		stmt("RevokeSecurityGroupRules", RevokeActions,
-			b.arn("ec2", "security-group/*"), b.arn("ec2", "security-group-rule/*")),
 	}
-	// Only the remediate function reverts prefix-list entries; the audit
-	// reports them.
-	if b.s.PrefixListAction == "revert" && !audit {
+	if revoke := b.revokeActions(audit); len(revoke) > 0 {
+		statements = append(statements, stmt("RevokeSecurityGroupRules", revoke,
+			b.arn("ec2", "security-group/*"), b.arn("ec2", "security-group-rule/*")))
+	}
+	// Only the remediate function reverts prefix-list entries, and only in
+	// enforce mode; the audit reports them.
+	if b.s.PrefixListAction == "revert" && b.s.Enforces() && !audit {
 		statements = append(statements, stmt("RevertPrefixListEntries", []string{"ec2:ModifyManagedPrefixList"},
 			b.arn("ec2", "prefix-list/*")))
 	}
@@ -391,16 +388,30 @@ func (b *builder) policy(lg awslogs.LogGroup, audit bool) awsiam.PolicyDocument 
 	return awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &statements})
 }
 
-// DescribeActions and RevokeActions are the EC2 calls both functions make.
-var (
-	DescribeActions = []string{
-		"ec2:DescribeSecurityGroups",
-		"ec2:DescribeSecurityGroupRules",
-		"ec2:DescribeNetworkInterfaces",
-		"ec2:DescribeManagedPrefixLists",
+// DescribeActions are the EC2 reads both functions make.
+var DescribeActions = []string{
+	"ec2:DescribeSecurityGroups",
+	"ec2:DescribeSecurityGroupRules",
+	"ec2:DescribeNetworkInterfaces",
+	"ec2:DescribeManagedPrefixLists",
+}
+
+// revokeActions are the revokes a role may make: none in dry-run, none for
+// the audit unless it may revert (maxReverts above 0), and per direction
+// only when a check of the policy reverts rules of that direction.
+func (b *builder) revokeActions(audit bool) []string {
+	if !b.s.Enforces() || (audit && !b.s.AuditReverts()) {
+		return nil
 	}
-	RevokeActions = []string{"ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress"}
-)
+	var out []string
+	if b.s.RevertsIngress {
+		out = append(out, "ec2:RevokeSecurityGroupIngress")
+	}
+	if b.s.RevertsEgress {
+		out = append(out, "ec2:RevokeSecurityGroupEgress")
+	}
+	return out
+}
 
 // rules creates the change rule and the audit schedule, each with an
 // explicit invoke permission scoped to the rule.
@@ -428,6 +439,23 @@ func (b *builder) rules() {
 		State:              jsii.String("ENABLED"),
 		Targets:            target("audit", b.audit),
 	})
+	// EventBridge writes to the encrypted event DLQ on behalf of these two
+	// rules only. The key policy cannot reference the rules (each rule
+	// depends on the queue, which depends on the key), so the rules get
+	// names fixed at synth time and the statement names their ARNs.
+	var ruleARNs []*string
+	for _, r := range []awsevents.CfnRule{b.changeRule, b.auditRule} {
+		name := awscdk.Names_UniqueResourceName(r, &awscdk.UniqueResourceNameOptions{MaxLength: jsii.Number(64)})
+		r.SetName(name)
+		ruleARNs = append(ruleARNs, b.arn("events", "rule/"+*name))
+	}
+	b.key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowEventBridgeRulesOfThisStack"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": ruleARNs}},
+	}), jsii.Bool(false))
 	// Without these, the rule matches and nothing is invoked: the failure
 	// shows only in the rule's FailedInvocations metric.
 	for id, pair := range map[string]struct {

@@ -65,11 +65,24 @@ checks:
 
 const customCheck = "redis-public"
 
+// egressPolicy reverts an outbound rule, so its roles need
+// RevokeSecurityGroupEgress.
+const egressPolicy = `version: 1
+base: default
+checks:
+  - {id: redis-public, severity: high, action: revert, ports: [6379], peer: public}
+  - {id: smtp-out-world, severity: high, action: revert, direction: egress, ports: [25], peer: world}
+`
+
 func variants(t *testing.T) (policyPath string, vs []variant) {
 	t.Helper()
 	dir := tempDir(t, "policy")
 	policyPath = filepath.Join(dir, "sgwarden-policy.yaml")
 	if err := os.WriteFile(policyPath, []byte(customPolicy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	egressPath := filepath.Join(tempDir(t, "policy"), "egress-policy.yaml")
+	if err := os.WriteFile(egressPath, []byte(egressPolicy), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// Siblings of the policy file must stay out of the layer.
@@ -91,9 +104,15 @@ func variants(t *testing.T) (policyPath string, vs []variant) {
 			CtxMaxReverts:       "25",
 		}},
 		{name: "existing-report-bucket", context: map[string]any{
-			CtxReportBucket: "acme-sgwarden-reports",
-			CtxCreateTrail:  "false",
-			CtxMaxReverts:   0.0, // the audit reports only
+			CtxReportBucket:     "acme-sgwarden-reports",
+			CtxCreateTrail:      "false",
+			CtxMaxReverts:       0.0, // the audit reports only
+			CtxPrefixListAction: "revert",
+		}},
+		{name: "enforce-egress", context: map[string]any{
+			CtxPolicyFile: egressPath,
+			CtxMode:       "enforce",
+			CtxMaxReverts: "0",
 		}},
 	}
 }
@@ -729,13 +748,18 @@ func TestLeastPrivilege(t *testing.T) {
 			return g
 		}
 
-		remediateEC2 := ec2Actions(reflect.TypeFor[remediate.EC2API]())
-		if s.settings.PrefixListAction != string(policy.ActionRevert) {
-			remediateEC2 = slices.DeleteFunc(remediateEC2, func(a string) bool { return a == "ec2:ModifyManagedPrefixList" })
+		// The code may call every write action; the mode and policy decide
+		// which of them the role holds (TestRevokeFollowsTheMode).
+		want := wantWrites[s.name]
+		onlyWanted := func(actions []string, wanted []string) []string {
+			return slices.DeleteFunc(actions, func(a string) bool {
+				return slices.Contains(writeActions, a) && !slices.Contains(wanted, a)
+			})
 		}
+		remediateEC2 := onlyWanted(ec2Actions(reflect.TypeFor[remediate.EC2API]()), want.remediate)
 		wantRemediate := expect(remediateEC2, s.idOf(t, "AWS::Logs::LogGroup", "RemediateLogGroup"))
 
-		auditEC2 := append(ec2Actions(reflect.TypeFor[audit.EC2API]()), ec2Actions(reflect.TypeFor[remediate.Revoker]())...)
+		auditEC2 := onlyWanted(append(ec2Actions(reflect.TypeFor[audit.EC2API]()), ec2Actions(reflect.TypeFor[remediate.Revoker]())...), want.audit)
 		wantAudit := expect(auditEC2, s.idOf(t, "AWS::Logs::LogGroup", "AuditLogGroup"))
 		switch {
 		case s.settings.CreateReportBucket:
@@ -758,6 +782,110 @@ func TestLeastPrivilege(t *testing.T) {
 					t.Errorf("role %s grants wildcard action %s", c.role, a)
 				}
 			}
+		}
+	})
+}
+
+// writeActions are the EC2 calls that change a group or a prefix list.
+var writeActions = []string{"ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:ModifyManagedPrefixList"}
+
+// wantWrites is, per variant, the write actions each role must hold, worked
+// out by hand from the variant's context: none in dry-run; the audit only
+// in enforce mode with maxReverts above 0; egress only for a policy with a
+// check that reverts egress rules; prefix-list edits only for the remediate
+// function with prefixListAction=revert in enforce mode.
+var wantWrites = map[string]struct{ remediate, audit []string }{
+	"defaults":               {},
+	"existing-report-bucket": {}, // dry-run, although prefixListAction=revert
+	"full": {
+		remediate: []string{"ec2:RevokeSecurityGroupIngress", "ec2:ModifyManagedPrefixList"},
+		audit:     []string{"ec2:RevokeSecurityGroupIngress"},
+	},
+	"enforce-egress": { // maxReverts=0: the audit reports only
+		remediate: []string{"ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress"},
+	},
+}
+
+// TestRevokeFollowsTheMode checks the write actions of both roles against
+// wantWrites, so a role that can revoke more than its mode needs fails.
+func TestRevokeFollowsTheMode(t *testing.T) {
+	forEach(t, func(t *testing.T, s *synthesized) {
+		want, ok := wantWrites[s.name]
+		if !ok {
+			t.Fatalf("variant %s has no entry in wantWrites", s.name)
+		}
+		for _, c := range []struct {
+			prefix string
+			want   []string
+		}{{"RemediateRole", want.remediate}, {"AuditRole", want.audit}} {
+			got := s.roleGrants(t, s.idOf(t, "AWS::IAM::Role", c.prefix))
+			var writes []string
+			for a := range got {
+				if slices.Contains(writeActions, a) {
+					writes = append(writes, a)
+				}
+			}
+			slices.Sort(writes)
+			if w := slices.Sorted(slices.Values(c.want)); !slices.Equal(writes, w) {
+				t.Errorf("%s (mode %s, maxReverts %d) may call %v, want %v", c.prefix, s.settings.Mode, s.settings.MaxReverts, writes, w)
+			}
+		}
+	})
+}
+
+// TestKeyPolicyNamesItsSources: each service statement of the key is bound
+// to this account's alarms or to exactly this stack's two rules.
+func TestKeyPolicyNamesItsSources(t *testing.T) {
+	forEach(t, func(t *testing.T, s *synthesized) {
+		region, account := "${AWS::Region}", "${AWS::AccountId}"
+		if s.region != "" {
+			region, account = s.region, testAccount
+		}
+		rules := s.resources("AWS::Events::Rule")
+		var wantRules []string
+		for _, prefix := range []string{"SecurityGroupChangeRule", "AuditScheduleRule"} {
+			name, _ := props(rules[s.idOf(t, "AWS::Events::Rule", prefix)])["Name"].(string)
+			if name == "" {
+				t.Fatalf("rule %s has no literal Name", prefix)
+			}
+			wantRules = append(wantRules, "arn:${AWS::Partition}:events:"+region+":"+account+":rule/"+name)
+		}
+		key := props(s.resources("AWS::KMS::Key")[s.idOf(t, "AWS::KMS::Key", "Key")])
+		services := map[string]bool{}
+		for _, st := range list(key["KeyPolicy"].(map[string]any)["Statement"]) {
+			stmt := st.(map[string]any)
+			principal, _ := stmt["Principal"].(map[string]any)
+			svc, _ := principal["Service"].(string)
+			if svc == "" {
+				continue
+			}
+			services[svc] = true
+			cond, _ := stmt["Condition"].(map[string]any)
+			switch svc {
+			case "cloudwatch.amazonaws.com":
+				eq, _ := cond["StringEquals"].(map[string]any)
+				like, _ := cond["ArnLike"].(map[string]any)
+				if got := render(eq["aws:SourceAccount"]); got != account {
+					t.Errorf("CloudWatch key statement aws:SourceAccount = %s, want %s", got, account)
+				}
+				if got, want := render(like["aws:SourceArn"]), "arn:${AWS::Partition}:cloudwatch:"+region+":"+account+":alarm:*"; got != want {
+					t.Errorf("CloudWatch key statement aws:SourceArn = %s, want %s", got, want)
+				}
+			case "events.amazonaws.com":
+				eq, _ := cond["ArnEquals"].(map[string]any)
+				var got []string
+				for _, a := range list(eq["aws:SourceArn"]) {
+					got = append(got, render(a))
+				}
+				if len(cond) != 1 || !slices.Equal(got, wantRules) {
+					t.Errorf("EventBridge key statement condition = %v, want ArnEquals aws:SourceArn %v", render(cond), wantRules)
+				}
+			default:
+				t.Errorf("key grants service %s", svc)
+			}
+		}
+		if !services["cloudwatch.amazonaws.com"] || !services["events.amazonaws.com"] {
+			t.Errorf("key grants services %v, want CloudWatch and EventBridge", services)
 		}
 	})
 }
