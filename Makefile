@@ -49,7 +49,7 @@ lint:
 ## fuzz: every fuzz target for FUZZTIME each (the seeds alone run in make test)
 FUZZTIME ?= 30s
 FUZZ_TARGETS := internal/cloudtrail:FuzzDecode internal/policy:FuzzLoad internal/policy:FuzzParsePeerCIDR \
-	internal/policy:FuzzParsePortRange internal/policy:FuzzDecodeRulesJSON
+	internal/policy:FuzzParsePortRange internal/policy:FuzzDecodeRulesJSON internal/policy:FuzzCoverage
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t#*:} in ./$${t%%:*} for $(FUZZTIME)"; \

@@ -67,6 +67,10 @@ type Violation struct {
 	// group, set the attributes and evaluate again before acting. Group-tag
 	// exemptions likewise apply only once the group is known.
 	GroupInfoNeeded bool
+	// Coverage is set when the rule matches only together with others:
+	// the union of their peers on one protocol and port segment opens it
+	// (see Engine.EvaluateCoverage). Rule is then one judged contributor.
+	Coverage *Coverage
 
 	desc string // the check's description, for Reason
 }
@@ -76,6 +80,11 @@ type Violation struct {
 // It is built on demand, so evaluation does not pay for it.
 func (v Violation) Reason() string {
 	var b strings.Builder
+	if v.Coverage != nil {
+		b.WriteString(v.Coverage.String())
+		v.writeTail(&b)
+		return b.String()
+	}
 	b.WriteString(v.Rule.ProtoPorts())
 	if v.Rule.Direction == Egress {
 		b.WriteString(" egress to ")
@@ -89,6 +98,12 @@ func (v Violation) Reason() string {
 	if v.PrefixListUnresolved {
 		b.WriteString(" (entries unknown)")
 	}
+	v.writeTail(&b)
+	return b.String()
+}
+
+// writeTail writes the check's description and any exemption.
+func (v Violation) writeTail(b *strings.Builder) {
 	desc := v.desc
 	if desc == "" {
 		desc = v.CheckID
@@ -101,7 +116,6 @@ func (v Violation) Reason() string {
 		b.WriteString(v.Exemption)
 		b.WriteString("]")
 	}
-	return b.String()
 }
 
 // Engine is a compiled policy: safe for concurrent use, built once at cold

@@ -44,7 +44,7 @@
 //
 // # Semantics
 //
-// Each rule is judged alone as one (direction, protocol, ports, peer) tuple;
+// Engine.Evaluate judges each rule alone as one (direction, protocol, ports, peer) tuple;
 // the ports of one rule never combine with another rule's peer. A port check
 // matches when the ranges overlap (or, with portMatch: contains, when the
 // rule's range holds a listed range). All-traffic (-1) and tcp/udp 0-65535
@@ -67,7 +67,23 @@
 // covers the default group), tag selectors match with GroupInfoNeeded set,
 // and group-tag exemptions do not apply until the group is described.
 //
+// # Rules aggregate
+//
+// What a group opens on a port is the union of the peers of all its rules
+// that cover that port (seed rule 1). Engine.EvaluateCoverage judges those
+// unions for the world and broaderThan checks: for each protocol and port
+// segment (found over the rules' range boundaries, never port by port) it
+// takes the CIDRs and resolved prefix-list entries of the covering rules,
+// IPv4 and IPv6 apart (IPv4-mapped IPv6 counts as IPv4). world matches when
+// the union holds the whole family, broaderThan when it holds more
+// addresses than the threshold's prefix; public keeps its per-prefix
+// meaning. Rules on different ports or protocols never join one union
+// (seed rule 2). A violation found this way carries a Coverage naming every
+// contributing rule; callers judge the event's rules against the group's
+// standing ones, or every rule of a group in an audit.
+//
 // ExposureOf computes an ENI's effective inbound exposure from the world and
 // public space across all its groups (seed rule 1), part by part, with the
-// rules that grant each part.
+// rules that grant each part; a union of rules that holds a whole family is
+// a world part, with the same math.
 package policy

@@ -61,3 +61,24 @@ func ExampleExposureOf() {
 	// Output:
 	// tcp/22-22 from world via sgr-ssh
 }
+
+// Rules aggregate (seed rule 1): two halves of the IPv4 space on one port
+// open it to the whole internet, though neither rule is the world alone.
+// An event's rules are judged; the group's other rules stand.
+func ExampleEngine_EvaluateCoverage() {
+	engine := policy.Default()
+	half := func(ruleID, cidr string) policy.Rule {
+		peer, _ := policy.ParsePeerCIDR(cidr)
+		return policy.Rule{GroupID: "sg-0abc", RuleID: ruleID, Direction: policy.Ingress,
+			Protocol: policy.ProtoTCP, FromPort: 12345, ToPort: 12345, Peer: peer}
+	}
+	standing := []policy.Rule{half("sgr-a", "0.0.0.0/1")}
+	event := []policy.Rule{half("sgr-b", "128.0.0.0/1")}
+	for _, v := range engine.EvaluateCoverage(standing, event, policy.EvalContext{}, nil) {
+		fmt.Println(v.Rule.RuleID, v.CheckID, v.Decision)
+		fmt.Println(v.Coverage)
+	}
+	// Output:
+	// sgr-b unrestricted-ports-world revert
+	// together, sgr-a (0.0.0.0/1) and sgr-b (128.0.0.0/1) open tcp/12345 to the whole internet
+}

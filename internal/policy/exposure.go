@@ -22,6 +22,77 @@ type exposureSeg struct {
 // count by their resolved entries; unresolved ones are left out, as no
 // reachable address is known.
 func exposureOf(eni ENI, rulesByGroup map[string][]Rule) Exposure {
+	out := exposureByRule(eni, rulesByGroup)
+	addUnionParts(&out, rulesByGroup)
+	return out
+}
+
+// addUnionParts adds the world parts that several rules open together: on
+// one protocol and port segment, the union of the peers of the ENI's rules
+// (across its groups) holds a whole family, though no rule's peer does.
+// The math is EvaluateCoverage's; each part's grants are the contributors.
+func addUnionParts(x *Exposure, rulesByGroup map[string][]Rule) {
+	var sets [][]Rule
+	var gids []string
+	for gi, gid := range x.ENI.GroupIDs {
+		if !slices.Contains(x.ENI.GroupIDs[:gi], gid) {
+			sets = append(sets, rulesByGroup[gid])
+			gids = append(gids, gid)
+		}
+	}
+	s := addressSums(sets...)
+	if !s.partial[Ingress][fam4].atLeastPow(famBits[fam4]) && !s.partial[Ingress][fam6].atLeastPow(famBits[fam6]) {
+		return
+	}
+	var members []*member
+	for gi, rules := range sets {
+		ms := collectMembers(Ingress, nil, rules)
+		for _, m := range ms {
+			m.order += gi << 20
+			m.group = gids[gi]
+		}
+		members = append(members, ms...)
+	}
+	added := false
+	forEachSegment(members, func(track Protocol, lo, hi int32, active []*member) {
+		for f := fam4; f <= fam6; f++ {
+			cov := contributors(active, f, func(set []interval, f family) bool { return coversFamily(set, f) })
+			if cov == nil || slices.ContainsFunc(cov.in, func(m *member) bool {
+				return IsWorld(m.r.Peer.CIDR) || m.r.Peer.Kind == PeerPrefixList && slices.ContainsFunc(m.r.Peer.PrefixListEntries, IsWorld)
+			}) {
+				continue
+			}
+			from, to := segmentPorts(track, lo, hi)
+			op := OpenPort{Protocol: track, FromPort: from, ToPort: to, From: FromWorld}
+			for i, m := range cov.in {
+				gid := m.r.GroupID
+				if gid == "" {
+					gid = m.group
+				}
+				op.Grants = append(op.Grants, Grant{GroupID: gid, RuleID: m.r.RuleID, Peer: cov.Rules[i].Peer})
+			}
+			x.Open = append(x.Open, op)
+			added = true
+		}
+	})
+	if added {
+		slices.SortStableFunc(x.Open, func(a, b OpenPort) int {
+			switch {
+			case a.Protocol != b.Protocol:
+				return int(a.Protocol) - int(b.Protocol)
+			case a.From != b.From:
+				if a.From == FromWorld {
+					return -1
+				}
+				return 1
+			}
+			return int(a.FromPort - b.FromPort)
+		})
+	}
+}
+
+// exposureByRule is each rule's own part of the exposure.
+func exposureByRule(eni ENI, rulesByGroup map[string][]Rule) Exposure {
 	out := Exposure{ENI: eni}
 	var buf [16]exposureSeg
 	segs := buf[:0]

@@ -66,6 +66,17 @@ func TestExposureOf(t *testing.T) {
 			r("sg-a", "r1", ProtoUDP, 53, 53, world),
 		}}, "udp/53-53<-world[sg-a/r1@0.0.0.0/0]"},
 		{"unknown group has no rules", []string{"sg-gone"}, map[string][]Rule{}, ""},
+		{"halves across two groups are the world", []string{"sg-a", "sg-b"}, map[string][]Rule{
+			"sg-a": {r("sg-a", "r1", ProtoTCP, 6000, 7000, cidr("0.0.0.0/1"))},
+			"sg-b": {r("sg-b", "r2", ProtoTCP, 6500, 8000, cidr("128.0.0.0/1"))},
+		}, "tcp/6500-7000<-world[sg-a/r1@0.0.0.0/1,sg-b/r2@128.0.0.0/1] tcp/6000-8000<-public[sg-a/r1@0.0.0.0/1,sg-b/r2@128.0.0.0/1]"},
+		{"halves on different ports are not", []string{"sg-a"}, map[string][]Rule{"sg-a": {
+			r("sg-a", "r1", ProtoTCP, 22, 22, cidr("0.0.0.0/1")),
+			r("sg-a", "r2", ProtoTCP, 23, 23, cidr("128.0.0.0/1")),
+		}}, "tcp/22-22<-public[sg-a/r1@0.0.0.0/1] tcp/23-23<-public[sg-a/r2@128.0.0.0/1]"},
+		{"a prefix list of IPv6 halves", []string{"sg-a"}, map[string][]Rule{"sg-a": {
+			r("sg-a", "r1", ProtoUDP, 53, 53, prefixList("pl-1", true, "::/1", "8000::/1")),
+		}}, "udp/53-53<-world[sg-a/r1@pl-1] udp/53-53<-public[sg-a/r1@pl-1]"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,8 +2,11 @@ package policy
 
 import (
 	"errors"
+	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -103,4 +106,126 @@ func FuzzDecodeRulesJSON(f *testing.F) {
 		}
 		_ = Default().EvaluateAll(rules, EvalContext{Now: testNow})
 	})
+}
+
+// fuzzRule decodes three bytes into a small rule for FuzzCoverage: a prefix
+// of 1 to 4 bits (IPv4, IPv6 or IPv4-mapped IPv6) on a tcp range within
+// ports 1000-1007, standing or judged.
+func fuzzRule(b []byte, i int) (r Rule, standing bool) {
+	bits := int(b[0]&3) + 1
+	top := b[1] &^ (0xff >> bits)
+	var p netip.Prefix
+	switch (b[0] >> 2) & 3 {
+	case 0, 1:
+		p = netip.PrefixFrom(netip.AddrFrom4([4]byte{top}), bits)
+	case 2:
+		p = netip.PrefixFrom(netip.AddrFrom16([16]byte{top}), bits)
+	default:
+		p = netip.PrefixFrom(netip.AddrFrom16([16]byte{10: 0xff, 11: 0xff, 12: top}), 96+bits)
+	}
+	lo, hi := int32(b[2]&7), int32(b[2]>>3&7)
+	if lo > hi {
+		lo, hi = hi, lo
+	}
+	r = rule(ProtoTCP, 1000+lo, 1000+hi, Peer{Kind: PeerIPv4, CIDR: p}, id(fmt.Sprintf("r%d", i)))
+	if p.Addr().Is6() {
+		r.Peer.Kind = PeerIPv6
+	}
+	return r, b[0]&16 != 0
+}
+
+// oracleWorld is the brute force: the family-f blocks of 4 bits that the
+// rules covering port p hold, all 16 of them or not.
+func oracleWorld(rules []Rule, p int32, f family) bool {
+	var blocks [16]bool
+	for _, r := range rules {
+		if r.FromPort > p || r.ToPort < p {
+			continue
+		}
+		pf, ok := normalizePrefix(r.Peer.CIDR)
+		if !ok || (pf.Addr().Is4()) != (f == fam4) {
+			continue
+		}
+		var top byte
+		if pf.Addr().Is4() {
+			top = pf.Addr().As4()[0]
+		} else {
+			top = pf.Addr().As16()[0]
+		}
+		n := 1 << (4 - pf.Bits())
+		for k := range n {
+			blocks[int(top>>4)+k] = true
+		}
+	}
+	for _, b := range blocks {
+		if !b {
+			return false
+		}
+	}
+	return true
+}
+
+// FuzzCoverage checks the union math against a brute-force oracle on small
+// random prefixes and port ranges: EvaluateCoverage finds an opening if and
+// only if, on some port, the rules cover a family that the standing rules
+// alone do not; and removing the judged rules it names always closes every
+// opening that the standing rules do not make alone.
+func FuzzCoverage(f *testing.F) {
+	f.Add([]byte{0, 0x00, 0, 0, 0x80, 0})                                     // halves
+	f.Add([]byte{1, 0x00, 0, 17, 0x40, 0, 1, 0x80, 0, 1, 0xc0, 0})            // quarters over two calls
+	f.Add([]byte{8, 0x00, 0, 8, 0x80, 0})                                     // IPv6 halves
+	f.Add([]byte{12, 0x00, 0, 0, 0x80, 0})                                    // mapped half and IPv4 half
+	f.Add([]byte{0, 0x00, 0o70, 0, 0x80, 0o72})                               // partly overlapping ranges
+	f.Add([]byte{0, 0x00, 0, 1, 0x80, 0, 2, 0x00, 1, 2, 0x20, 1, 2, 0x40, 1}) // gaps
+	e := mustLoad(f, "version: 1\nchecks:\n  - {id: w, severity: high, action: revert, ports: [\"1000-1007\"], peer: world}\n")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var standing, judged []Rule
+		for i := 0; i+3 <= len(data) && i < 30; i += 3 {
+			r, st := fuzzRule(data[i:i+3], i/3)
+			if st {
+				standing = append(standing, r)
+			} else {
+				judged = append(judged, r)
+			}
+		}
+		all := append(slices.Clone(standing), judged...)
+		want := false
+		for p := int32(1000); p <= 1007; p++ {
+			for f := fam4; f <= fam6; f++ {
+				want = want || oracleWorld(all, p, f) && !oracleWorld(standing, p, f)
+			}
+		}
+		vs := e.EvaluateCoverage(standing, judged, EvalContext{Now: testNow}, nil)
+		if got := len(vs) > 0; got != want {
+			t.Fatalf("EvaluateCoverage(standing %v, judged %v) = %s, oracle says opening %v", peersOf(standing), peersOf(judged), coverageString(vs), want)
+		}
+		reverted := map[string]bool{}
+		for _, v := range vs {
+			if v.Coverage == nil || len(v.Coverage.Rules) == 0 {
+				t.Fatalf("violation %s without its coverage", v.CheckID)
+			}
+			reverted[v.Rule.RuleID] = true
+		}
+		left := slices.Clone(standing)
+		for _, r := range judged {
+			if !reverted[r.RuleID] {
+				left = append(left, r)
+			}
+		}
+		for p := int32(1000); p <= 1007; p++ {
+			for f := fam4; f <= fam6; f++ {
+				if oracleWorld(left, p, f) && !oracleWorld(standing, p, f) {
+					t.Fatalf("after reverting %v of judged %v (standing %v), port %d is still the world", reverted, peersOf(judged), peersOf(standing), p)
+				}
+			}
+		}
+	})
+}
+
+func peersOf(rules []Rule) []string {
+	var out []string
+	for _, r := range rules {
+		out = append(out, fmt.Sprintf("%s:%d-%d:%s", r.RuleID, r.FromPort, r.ToPort, r.Peer.CIDR))
+	}
+	return out
 }

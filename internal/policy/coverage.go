@@ -1,0 +1,561 @@
+package policy
+
+import (
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Coverage is an opening that no single rule makes but a union of rules
+// does (seed rule 1): on one protocol and port segment, the peers of the
+// rules that cover it together hold a whole address family (World) or more
+// addresses than a broaderThan check allows.
+type Coverage struct {
+	Direction Direction
+	// Protocol, FromPort and ToPort are the segment, written as a Rule
+	// writes them (ProtoAll for rules of every protocol).
+	Protocol         Protocol
+	FromPort, ToPort int32
+	// IPv6 is true when the union is of IPv6 space; IPv4-mapped IPv6
+	// counts as IPv4.
+	IPv6 bool
+	// World is true when the union holds the whole family. Otherwise it
+	// holds more addresses than a prefix of MaxBits bits.
+	World   bool
+	MaxBits int
+	// Rules are the contributing rules, in input order: a rule whose
+	// addresses the others already hold is left out.
+	Rules []Contributor
+}
+
+// Contributor is one rule of a Coverage.
+type Contributor struct {
+	GroupID string
+	RuleID  string
+	Peer    string // the rule's own peer, e.g. "0.0.0.0/1" or "pl-0abc"
+	// Standing is true for a rule that was not judged (EvaluateCoverage's
+	// standing rules): it stays, and only the judged ones are reverted.
+	Standing bool
+}
+
+// ProtoPorts describes the segment like Rule.ProtoPorts: "tcp/12345".
+func (c *Coverage) ProtoPorts() string {
+	r := Rule{Protocol: c.Protocol, FromPort: c.FromPort, ToPort: c.ToPort}
+	return r.ProtoPorts()
+}
+
+// String says what the rules open together, e.g. "together, sgr-a
+// (0.0.0.0/1) and sgr-b (128.0.0.0/1) open tcp/12345 to the whole
+// internet".
+func (c *Coverage) String() string {
+	var b strings.Builder
+	if len(c.Rules) > 1 {
+		b.WriteString("together, ")
+	}
+	if len(c.Rules) == 1 {
+		// One prefix list whose entries add up.
+		b.WriteString("the entries of ")
+	}
+	for i, r := range c.Rules {
+		switch {
+		case i == 0:
+		case i == len(c.Rules)-1:
+			b.WriteString(" and ")
+		default:
+			b.WriteString(", ")
+		}
+		if r.RuleID != "" {
+			b.WriteString(r.RuleID)
+			b.WriteString(" (")
+			b.WriteString(r.Peer)
+			b.WriteString(")")
+		} else {
+			b.WriteString(r.Peer)
+		}
+	}
+	if len(c.Rules) == 1 {
+		b.WriteString(" together open ")
+	} else {
+		b.WriteString(" open ")
+	}
+	b.WriteString(c.ProtoPorts())
+	if c.Direction == Egress {
+		b.WriteString(" egress")
+	}
+	b.WriteString(" to ")
+	switch {
+	case c.World && c.IPv6:
+		b.WriteString("the whole IPv6 internet")
+	case c.World:
+		b.WriteString("the whole internet")
+	default:
+		b.WriteString("more addresses than a /")
+		b.WriteString(strconv.Itoa(c.MaxBits))
+		if c.IPv6 {
+			b.WriteString(" (IPv6)")
+		}
+	}
+	return b.String()
+}
+
+// EvaluateCoverage appends to dst the violations that only the union of
+// one group's rules makes, and returns the extended slice. For every
+// protocol and port segment the rules open, it takes the union of the peers
+// of the rules covering that segment (CIDRs and resolved prefix-list
+// entries, IPv4 and IPv6 apart) and judges it by the checks whose peer is
+// world or broaderThan; other peer classes keep their per-rule meaning, and
+// rules on different ports never mix (seed rule 2).
+//
+// standing are the group's rules that stay as they are; judged are the
+// ones the caller may revert: an event's rules, or every rule in an audit
+// (standing nil). A union that the standing rules make alone is not
+// reported. Otherwise each judged rule that contributes gets one violation
+// per check, with Violation.Coverage naming every contributing rule; a
+// judged rule left out would not undo the opening by its removal, and
+// removing all the judged contributors always does. A rule that matches a
+// check alone gets no coverage violation for it (Evaluate reports it).
+//
+// A group whose rules cannot add up to an opening (the common case) costs
+// one pass over the rules and no allocation.
+func (e *Engine) EvaluateCoverage(standing, judged []Rule, ec EvalContext, dst []Violation) []Violation {
+	if e == nil || e.p == nil || len(judged) == 0 {
+		return dst
+	}
+	return e.p.evaluateCoverage(standing, judged, &ec, e.mode, dst)
+}
+
+// aggregate reports whether the check's peer class is judged on unions.
+func (c *check) aggregate() bool {
+	return c.peer.class == peerWorld || c.peer.class == peerBroader && (c.peer.broader4 > 0 || c.peer.broader6 > 0)
+}
+
+// unionMatches judges a merged union of family f by the check's peer class.
+func (c *check) unionMatches(set []interval, f family) bool {
+	if c.peer.class == peerWorld {
+		return coversFamily(set, f)
+	}
+	limit := c.peer.broader4
+	if f == fam6 {
+		limit = c.peer.broader6
+	}
+	return limit > 0 && setSize(set).exceeds(famBits[f]-limit)
+}
+
+// member is one rule taking part in a union: its traffic on its track and
+// its addresses per family.
+type member struct {
+	r        *Rule
+	order    int
+	standing bool
+	group    string   // the ENI's group the rule came from (ExposureOf)
+	track    Protocol // ProtoAll for every-protocol rules
+	lo, hi   int32
+	ivs      [2][]interval // prefix-shaped, unmerged
+	size     [2]size
+}
+
+// icmpSpan is the number of (type, code) positions: 256 types of 257 (all
+// codes, then codes 0-255).
+const icmpSpan = 256 * 257
+
+// trackRange maps a rule's traffic onto one line per protocol, so that
+// segments are found over range boundaries: tcp and udp ports as they are;
+// ICMP (type, code) pairs as positions; other protocols as one point.
+func trackRange(r *Rule) (lo, hi int32) {
+	switch {
+	case r.Protocol.HasPorts():
+		return normalizePorts(r.FromPort, r.ToPort)
+	case r.Protocol == ProtoICMP || r.Protocol == ProtoICMPv6:
+		t, code := r.FromPort, r.ToPort
+		switch {
+		case t < 0 || t > 255:
+			return 0, icmpSpan - 1
+		case code < 0 || code > 255:
+			return t * 257, t*257 + 256
+		}
+		return t*257 + 1 + code, t*257 + 1 + code
+	}
+	return 0, 0
+}
+
+// fullRange is the whole line of a track, which every-protocol rules cover.
+func fullRange(p Protocol) (lo, hi int32) {
+	switch {
+	case p.HasPorts():
+		return 0, 65535
+	case p == ProtoICMP || p == ProtoICMPv6:
+		return 0, icmpSpan - 1
+	}
+	return 0, 0
+}
+
+// segmentPorts writes a track segment back as a Rule's ports.
+func segmentPorts(p Protocol, lo, hi int32) (from, to int32) {
+	switch {
+	case p.HasPorts():
+		return lo, hi
+	case p == ProtoICMP || p == ProtoICMPv6:
+		if lo == 0 && hi == icmpSpan-1 {
+			return -1, -1
+		}
+		if lo%257 == 0 {
+			return lo / 257, -1
+		}
+		return lo / 257, lo%257 - 1
+	}
+	return -1, -1
+}
+
+// addresses fills m's intervals from its peer; it reports false when the
+// peer holds no known address (a group, an unresolved prefix list).
+func (m *member) addresses() bool {
+	p := &m.r.Peer
+	add := func(pfx interval, f family) {
+		m.ivs[f] = append(m.ivs[f], pfx)
+		m.size[f] = m.size[f].add(pfx)
+	}
+	switch p.Kind {
+	case PeerIPv4, PeerIPv6:
+		if f, iv, ok := prefixInterval(p.CIDR); ok {
+			add(iv, f)
+		}
+	case PeerPrefixList:
+		if !p.PrefixListResolved {
+			return false
+		}
+		for _, e := range p.PrefixListEntries {
+			if f, iv, ok := prefixInterval(e); ok {
+				add(iv, f)
+			}
+		}
+	}
+	return len(m.ivs[fam4])+len(m.ivs[fam6]) > 0
+}
+
+// sums are address counts per direction and family: of all rules, and of
+// those that are not the whole family alone.
+type sums struct{ partial, all [2][2]size }
+
+// addressSums adds up the addresses of rules. It is the cheap test that
+// keeps the common case free: a union can cover a family only if the rules
+// that are not the whole family alone hold at least as many addresses, and
+// can exceed a size only if all of them together do.
+func addressSums(sets ...[]Rule) (s sums) {
+	add := func(d Direction, p netip.Prefix) {
+		f, k, ok := prefixExp(p)
+		if !ok || d > Egress {
+			return
+		}
+		s.all[d][f] = s.all[d][f].addPow(k)
+		if k < famBits[f] {
+			s.partial[d][f] = s.partial[d][f].addPow(k)
+		}
+	}
+	for _, rules := range sets {
+		for i := range rules {
+			r := &rules[i]
+			switch r.Peer.Kind {
+			case PeerIPv4, PeerIPv6:
+				add(r.Direction, r.Peer.CIDR)
+			case PeerPrefixList:
+				for _, e := range r.Peer.PrefixListEntries {
+					add(r.Direction, e)
+				}
+			}
+		}
+	}
+	return s
+}
+
+// mayAddUp reports whether rules of direction d could add up to an opening
+// for any aggregate check.
+func (cp *compiled) mayAddUp(d Direction, s *sums) bool {
+	for i := range cp.checks {
+		c := &cp.checks[i]
+		if c.dirs&(1<<d) == 0 || !c.aggregate() {
+			continue
+		}
+		for f := fam4; f <= fam6; f++ {
+			if c.peer.class == peerWorld {
+				if s.partial[d][f].atLeastPow(famBits[f]) {
+					return true
+				}
+				continue
+			}
+			limit := c.peer.broader4
+			if f == fam6 {
+				limit = c.peer.broader6
+			}
+			if limit > 0 && s.all[d][f].exceeds(famBits[f]-limit) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (cp *compiled) evaluateCoverage(standing, judged []Rule, ec *EvalContext, mode Mode, dst []Violation) []Violation {
+	clk := clock{ec: *ec}
+	sums := addressSums(standing, judged)
+	for d := Ingress; d <= Egress; d++ {
+		if !cp.mayAddUp(d, &sums) {
+			continue
+		}
+		members := collectMembers(d, standing, judged)
+		type key struct{ check, order int }
+		seen := map[key]bool{}
+		type hit struct {
+			check int
+			v     Violation
+		}
+		var found []hit
+		forEachSegment(members, func(track Protocol, lo, hi int32, active []*member) {
+			from, to := segmentPorts(track, lo, hi)
+			seg := Rule{Direction: d, Protocol: track, FromPort: from, ToPort: to}
+			for ci := range cp.checks {
+				c := &cp.checks[ci]
+				if c.dirs&(1<<d) == 0 || !c.aggregate() || !c.matchTraffic(&seg) {
+					continue
+				}
+				for f := fam4; f <= fam6; f++ {
+					cov := contributors(active, f, c.unionMatches)
+					if cov == nil {
+						continue
+					}
+					cov.Direction, cov.Protocol, cov.FromPort, cov.ToPort = d, track, from, to
+					cov.IPv6, cov.World = f == fam6, c.peer.class == peerWorld
+					var pub *Coverage
+					if !cov.World {
+						cov.MaxBits = c.peer.broader4
+						if f == fam6 {
+							cov.MaxBits = c.peer.broader6
+						}
+					}
+					for _, m := range active {
+						if m.standing || !cov.has(m) || seen[key{ci, m.order}] {
+							continue
+						}
+						var facts peerFacts
+						if alone, _ := c.matchPeer(m.r, &facts); alone {
+							continue
+						}
+						ok, needInfo := c.matchGroup(m.r)
+						if !ok {
+							continue
+						}
+						seen[key{ci, m.order}] = true
+						if pub == nil {
+							pub = cov.public()
+						}
+						v := Violation{CheckID: c.id, Severity: c.severity, Rule: *m.r, GroupInfoNeeded: needInfo, Coverage: pub, desc: c.desc}
+						if x := cp.exemptionFor(ci, m.r, &clk); x != "" {
+							v.Decision, v.Exemption = DecisionExempt, x
+						} else {
+							v.Decision = decide(c.action, mode)
+						}
+						found = append(found, hit{ci, v})
+					}
+				}
+			}
+		})
+		slices.SortStableFunc(found, func(a, b hit) int { return a.check - b.check })
+		for _, h := range found {
+			dst = append(dst, h.v)
+		}
+	}
+	return dst
+}
+
+func collectMembers(d Direction, standing, judged []Rule) []*member {
+	var out []*member
+	add := func(rules []Rule, isStanding bool, base int) {
+		for i := range rules {
+			r := &rules[i]
+			if r.Direction != d {
+				continue
+			}
+			m := &member{r: r, order: base + i, standing: isStanding}
+			if !m.addresses() {
+				continue
+			}
+			if r.Protocol == ProtoAll {
+				m.track = ProtoAll
+			} else {
+				m.track = r.Protocol
+				m.lo, m.hi = trackRange(r)
+			}
+			out = append(out, m)
+		}
+	}
+	add(standing, true, 0)
+	add(judged, false, len(standing))
+	return out
+}
+
+// worthJudging reports whether rules may make a union that none of them
+// makes alone: two rules or more, or one rule holding several prefixes (a
+// prefix list).
+func worthJudging(active []*member) bool {
+	return len(active) > 1 || len(active) == 1 && (len(active[0].ivs[fam4]) > 1 || len(active[0].ivs[fam6]) > 1)
+}
+
+// forEachSegment calls fn for every maximal segment of every track on
+// which the set of covering rules is the same and worth judging.
+// Segments come from the rules' range boundaries, never port by port.
+// Every-protocol rules join every track and also form a track of their own
+// (traffic that only they open), which comes first.
+func forEachSegment(members []*member, fn func(track Protocol, lo, hi int32, active []*member)) {
+	var all []*member
+	tracks := []Protocol{}
+	for _, m := range members {
+		if m.track == ProtoAll {
+			all = append(all, m)
+		} else if !slices.Contains(tracks, m.track) {
+			tracks = append(tracks, m.track)
+		}
+	}
+	if worthJudging(all) {
+		fn(ProtoAll, 0, 0, all)
+	}
+	slices.Sort(tracks)
+	for _, t := range tracks {
+		flo, fhi := fullRange(t)
+		var on []*member
+		var bounds []int32
+		for _, m := range members {
+			lo, hi := m.lo, m.hi
+			if m.track == ProtoAll {
+				lo, hi = flo, fhi
+			} else if m.track != t {
+				continue
+			}
+			on = append(on, m)
+			bounds = append(bounds, lo, hi+1)
+		}
+		if !worthJudging(on) {
+			continue
+		}
+		slices.Sort(bounds)
+		bounds = slices.Compact(bounds)
+		var prev []*member
+		var prevLo int32
+		flush := func(end int32) {
+			if worthJudging(prev) {
+				fn(t, prevLo, end, prev)
+			}
+		}
+		for i := 0; i+1 < len(bounds); i++ {
+			lo := bounds[i]
+			var active []*member
+			for _, m := range on {
+				mlo, mhi := m.lo, m.hi
+				if m.track == ProtoAll {
+					mlo, mhi = flo, fhi
+				}
+				if mlo <= lo && lo <= mhi {
+					active = append(active, m)
+				}
+			}
+			if slices.Equal(active, prev) {
+				continue
+			}
+			flush(lo - 1)
+			prev, prevLo = active, lo
+		}
+		flush(bounds[len(bounds)-1] - 1)
+	}
+}
+
+// coverage is a Coverage under construction, with its members.
+type coverage struct {
+	Coverage
+	in []*member
+}
+
+func (c *coverage) has(m *member) bool { return slices.Contains(c.in, m) }
+
+func (c *coverage) public() *Coverage {
+	out := c.Coverage
+	return &out
+}
+
+// unionOf merges the family-f addresses of the members for which keep is
+// true into buf.
+func unionOf(buf []interval, ms []*member, f family, keep func(*member) bool) []interval {
+	buf = buf[:0]
+	for _, m := range ms {
+		if keep(m) {
+			buf = append(buf, m.ivs[f]...)
+		}
+	}
+	return mergeSorted(buf)
+}
+
+// contributors finds which of the active rules make an opening on family
+// f, as judged by matches, or returns nil when there is none that the
+// judged rules make. Judged rules are tried from the smallest: one is left
+// out when the others hold all its addresses and leaving it (with those
+// already left out) in place would not reopen the union alone. Standing
+// rules are listed when the union needs them.
+func contributors(active []*member, f family, matches func([]interval, family) bool) *coverage {
+	var in []*member
+	for _, m := range active {
+		if len(m.ivs[f]) > 0 {
+			in = append(in, m)
+		}
+	}
+	if !worthJudging(in) {
+		return nil
+	}
+	var buf []interval
+	if !matches(unionOf(buf, in, f, func(*member) bool { return true }), f) {
+		return nil
+	}
+	if matches(unionOf(buf, in, f, func(m *member) bool { return m.standing }), f) {
+		return nil
+	}
+	order := slices.Clone(in)
+	slices.SortStableFunc(order, func(a, b *member) int { return a.size[f].cmp(b.size[f]) })
+	left := map[*member]bool{}
+	for _, m := range order {
+		if m.standing {
+			continue
+		}
+		others := unionOf(buf, in, f, func(o *member) bool { return o != m })
+		if !containsAll(others, m.ivs[f]) {
+			continue
+		}
+		buf = others
+		if !matches(unionOf(buf, in, f, func(o *member) bool { return o.standing || left[o] || o == m }), f) {
+			left[m] = true
+		}
+	}
+	// Standing rules are only listed: drop those the listed rest holds.
+	for _, m := range order {
+		if !m.standing {
+			continue
+		}
+		rest := unionOf(buf, in, f, func(o *member) bool { return o != m && !left[o] })
+		if containsAll(rest, m.ivs[f]) {
+			left[m] = true
+		}
+		buf = rest
+	}
+	cov := &coverage{}
+	for _, m := range in {
+		if left[m] {
+			continue
+		}
+		cov.in = append(cov.in, m)
+		cov.Rules = append(cov.Rules, Contributor{GroupID: m.r.GroupID, RuleID: m.r.RuleID, Peer: m.r.Peer.String(), Standing: m.standing})
+	}
+	judgedLeft := false
+	for _, m := range cov.in {
+		judgedLeft = judgedLeft || !m.standing
+	}
+	if !judgedLeft {
+		return nil
+	}
+	return cov
+}
