@@ -178,6 +178,10 @@ func DefaultYAML() []byte { return append([]byte(nil), defaultYAML...) }
 // Mode returns the policy's mode.
 func (e *Engine) Mode() Mode { return e.mode }
 
+// OwnerTagKey returns the group tag key that names a group's owner or
+// team (the policy's ownerTag), or "" when the policy sets none.
+func (e *Engine) OwnerTagKey() string { return e.p.ownerTag }
+
 // WithMode returns a copy of the engine with its mode overridden (used by
 // configuration that forces dry-run).
 func (e *Engine) WithMode(m Mode) *Engine { c := *e; c.mode = m; return &c }

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 // compiled is the immutable, evaluation-ready form of a policy.
 type compiled struct {
 	mode       Mode
+	ownerTag   string
 	checks     []check
 	exemptions []exemption
 }
@@ -49,7 +51,7 @@ type exemption struct {
 // check whose id is already in the base replaces only the fields it sets; an
 // exemption with a base id replaces it; new ones are appended.
 func mergeBase(base, file *policySpec) *policySpec {
-	out := &policySpec{version: file.version, mode: base.mode, hasMode: true, base: true}
+	out := &policySpec{version: file.version, mode: base.mode, hasMode: true, base: true, ownerTag: cmp.Or(file.ownerTag, base.ownerTag)}
 	if file.hasMode {
 		out.mode = file.mode
 	}
@@ -118,7 +120,7 @@ func overlayCheck(b, o checkSpec) checkSpec {
 
 // compile checks the combinations of settings and builds the engine form.
 func (l *loader) compile(spec *policySpec) *compiled {
-	cp := &compiled{mode: ModeEnforce}
+	cp := &compiled{mode: ModeEnforce, ownerTag: spec.ownerTag}
 	if spec.hasMode {
 		cp.mode = spec.mode
 	}

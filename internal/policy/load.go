@@ -128,6 +128,7 @@ type policySpec struct {
 	mode       Mode
 	hasMode    bool
 	base       bool
+	ownerTag   string // group tag key naming the owner or team (routing)
 	checks     []checkSpec
 	exemptions []exemptionSpec
 }
@@ -302,7 +303,7 @@ func (l *loader) parse(data []byte) *policySpec {
 	root := resolve(doc.Content[0])
 	spec := &policySpec{}
 	hasVersion := false
-	for _, e := range l.mapping(root, "", "version", "mode", "base", "description", "checks", "exemptions") {
+	for _, e := range l.mapping(root, "", "version", "mode", "base", "description", "ownerTag", "checks", "exemptions") {
 		switch e.key {
 		case "version":
 			hasVersion = true
@@ -331,6 +332,14 @@ func (l *loader) parse(data []byte) *policySpec {
 			}
 		case "description":
 			l.scalar(e.v, e.path)
+		case "ownerTag":
+			if s, ok := l.str(e.v, e.path); ok {
+				if s == "" || len(s) > 128 {
+					l.add(e.v, e.path, "owner tag key must be 1 to 128 characters")
+				} else {
+					spec.ownerTag = s
+				}
+			}
 		case "checks":
 			ids := map[string]int{}
 			for i, cn := range l.list(e.v, e.path) {

@@ -163,3 +163,19 @@ checks:
 		t.Errorf("Evaluate = %q, want b=alert", got)
 	}
 }
+
+func TestOwnerTag(t *testing.T) {
+	e, err := Load([]byte("version: 1\nbase: default\nownerTag: team\n"), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.OwnerTagKey(); got != "team" {
+		t.Errorf("OwnerTagKey() = %q, want team", got)
+	}
+	if got := Default().OwnerTagKey(); got != "" {
+		t.Errorf("default policy OwnerTagKey() = %q, want none", got)
+	}
+	if _, err := Load([]byte("version: 1\nbase: default\nownerTag: \"\"\n"), "p.yaml"); err == nil || !strings.Contains(err.Error(), "ownerTag") {
+		t.Errorf("empty ownerTag: err = %v, want an issue on ownerTag", err)
+	}
+}
