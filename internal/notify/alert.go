@@ -2,6 +2,8 @@ package notify
 
 import (
 	"time"
+
+	"github.com/sgwarden/sgwarden/internal/actor"
 )
 
 // Schema identifies the version of the alert document.
@@ -67,6 +69,9 @@ type Group struct {
 	VPC       string            `json:"vpc,omitempty"`
 	IsDefault bool              `json:"isDefault,omitempty"`
 	Tags      map[string]string `json:"tags,omitempty"`
+	// Owner is the value of the policy's ownerTag on the group: the team
+	// the alert is routed to (message attribute "owner").
+	Owner string `json:"owner,omitempty"`
 }
 
 // Rule is one security-group rule and what happened to it.
@@ -135,6 +140,9 @@ type Actor struct {
 	SourceIP  string `json:"sourceIp,omitempty"`
 	UserAgent string `json:"userAgent,omitempty"`
 	InvokedBy string `json:"invokedBy,omitempty"`
+	// User is the person or pipeline behind the principal, where the
+	// event allows (package actor).
+	User *actor.User `json:"user,omitempty"`
 }
 
 // Event identifies the CloudTrail event.

@@ -27,6 +27,9 @@ const (
 	AttrSeverity = "severity"
 	AttrCheck    = "check"
 	AttrEventID  = "event_id"
+	// AttrOwner is the group's owner or team (the policy's ownerTag), for
+	// per-team subscription filter policies (docs/findings.md).
+	AttrOwner = "owner"
 )
 
 // Message is one SNS message ready to publish.
@@ -38,6 +41,9 @@ type Message struct {
 	Text string
 	// Attributes are the message attributes; empty values are omitted.
 	Attributes map[string]string
+	// Chat, when set, is the custom notification that AWS's chat
+	// integration renders; it is sent to HTTPS subscribers (package chat).
+	Chat []byte
 }
 
 // Build finalizes a copy of a and renders it. It fails only if the
@@ -60,6 +66,9 @@ func Build(a Alert) (Message, error) {
 		AttrSeverity: a.Severity,
 		AttrEventID:  a.Event.ID,
 	}
+	if a.Group != nil {
+		attrs[AttrOwner] = a.Group.Owner
+	}
 	if len(a.Checks) > 0 {
 		attrs[AttrCheck] = a.Checks[0]
 	}
@@ -79,10 +88,15 @@ func Build(a Alert) (Message, error) {
 // PublishInput returns the SNS Publish request for m on topicARN, with
 // MessageStructure "json": {"default": document, "email": text}.
 func (m Message) PublishInput(topicARN string) (*sns.PublishInput, error) {
-	body, err := json.Marshal(map[string]string{
+	bodies := map[string]string{
 		"default": string(m.JSON),
 		"email":   m.Text,
-	})
+	}
+	if m.Chat != nil {
+		// Amazon Q Developer in chat applications subscribes over HTTPS.
+		bodies["https"] = string(m.Chat)
+	}
+	body, err := json.Marshal(bodies)
 	if err != nil {
 		return nil, fmt.Errorf("encode SNS message: %w", err)
 	}

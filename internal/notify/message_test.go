@@ -308,3 +308,33 @@ func TestPortsAndPeers(t *testing.T) {
 		t.Errorf("ProtocolName(50) = %q", got)
 	}
 }
+
+func TestOwnerAttributeAndChatBody(t *testing.T) {
+	a := baseAlert()
+	if a.Group == nil {
+		a.Group = &Group{ID: "sg-1"}
+	}
+	a.Group.Owner = "payments"
+	m, err := Build(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Attributes[AttrOwner] != "payments" {
+		t.Errorf("owner attribute = %q, want payments", m.Attributes[AttrOwner])
+	}
+	m.Chat = []byte(`{"version":"1.0"}`)
+	in, err := m.PublishInput("arn:aws:sns:us-east-1:123456789012:t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodies map[string]string
+	if err := json.Unmarshal([]byte(*in.Message), &bodies); err != nil {
+		t.Fatal(err)
+	}
+	if bodies["https"] != `{"version":"1.0"}` || bodies["default"] == "" {
+		t.Errorf("bodies = %v, want the chat document under https and the alert as default", bodies)
+	}
+	if _, ok := in.MessageAttributes[AttrOwner]; !ok {
+		t.Error("owner is not a message attribute")
+	}
+}
