@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/sgwarden/sgwarden/internal/notify"
 )
@@ -74,8 +73,8 @@ func Build(a *notify.Alert, subject string, ch Channel) ([]byte, error) {
 		ID:      a.DedupKey,
 		Content: Content{
 			TextType:    "client-markdown",
-			Title:       clip(icon(a.Action)+" "+subject, maxTitle),
-			Description: clip(description(a, ch), maxDescription),
+			Title:       notify.Clip(icon(a.Action)+" "+subject, maxTitle),
+			Description: notify.Clip(description(a, ch), maxDescription),
 			NextSteps:   nextSteps(a, ch),
 			Keywords:    keywords(a),
 		},
@@ -205,13 +204,4 @@ func keywords(a *notify.Alert) []string {
 		k = append(k, a.Checks[0])
 	}
 	return k
-}
-
-// clip shortens s to at most n runes, marking the cut.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }
