@@ -22,4 +22,3 @@ func EventConsoleURL(region, eventID string) string {
 func GroupARN(region, account, groupID string) string {
 	return "arn:aws:ec2:" + region + ":" + account + ":security-group/" + groupID
 }
-
