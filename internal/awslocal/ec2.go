@@ -77,7 +77,7 @@ func (e ec2Service) serve(c *call) ([]byte, *APIError) {
 	x.buf.WriteString("<" + c.op + `Response xmlns="` + ec2XMLNS + `">`)
 	x.elem("requestId", c.requestID)
 	e.s.mu.Lock()
-	aerr := ec2Ops[c.op](e.s.region(c.region), c, f, x)
+	aerr := ec2Ops[c.op](e.s.accountRegion(c.account, c.region), c, f, x)
 	e.s.mu.Unlock()
 	if aerr != nil {
 		return nil, aerr

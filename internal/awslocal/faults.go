@@ -31,8 +31,12 @@ type Fault struct {
 	Service string `json:"service,omitempty"`
 	// Operation is the API action, for example "RevokeSecurityGroupIngress";
 	// empty or "*" matches every operation.
-	Operation string    `json:"operation,omitempty"`
-	Kind      FaultKind `json:"kind"`
+	Operation string `json:"operation,omitempty"`
+	// Account and Region limit the fault to the requests acting in one
+	// account (from the credentials) or one region; empty matches all.
+	Account string    `json:"account,omitempty"`
+	Region  string    `json:"region,omitempty"`
+	Kind    FaultKind `json:"kind"`
 	// Count is how many matching calls the fault affects; 0 means every
 	// call until the fault is cleared.
 	Count int `json:"count,omitempty"`
@@ -76,14 +80,17 @@ type faultSet struct {
 
 // apply consumes the first matching error fault (after sleeping for any
 // matching latency faults) and returns its error, or nil.
-func (fs *faultSet) apply(ctx context.Context, svc service, serviceName, op string) *APIError {
+func (fs *faultSet) apply(ctx context.Context, svc service, c *call) *APIError {
+	serviceName, op := c.service, c.op
 	var delay time.Duration
 	var hit *APIError
 	fs.mu.Lock()
 	live := fs.faults[:0]
 	for _, f := range fs.faults {
 		matches := (f.Service == "" || f.Service == serviceName) &&
-			(f.Operation == "" || f.Operation == "*" || f.Operation == op)
+			(f.Operation == "" || f.Operation == "*" || f.Operation == op) &&
+			(f.Account == "" || f.Account == c.account) &&
+			(f.Region == "" || f.Region == c.region)
 		if matches && (f.Kind == FaultLatency || hit == nil) {
 			if f.Kind == FaultLatency {
 				delay += f.Latency

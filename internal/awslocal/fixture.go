@@ -169,16 +169,19 @@ func (s *Server) Seed(f *Fixture) error {
 	if f == nil {
 		return nil
 	}
-	if f.Account != "" && f.Account != s.account {
-		return fmt.Errorf("awslocal: fixture account %s differs from the server's %s", f.Account, s.account)
-	}
 	region := f.Region
 	if region == "" {
 		region = s.defaultRegion
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rs := s.region(region)
+	if f.Account != "" && s.org.accounts[f.Account] == nil {
+		return fmt.Errorf("awslocal: fixture account %s differs from the server's %s and is not a member added by AddAccount", f.Account, s.account)
+	}
+	if f.Delivery != nil && f.Account != "" && f.Account != s.account {
+		return fmt.Errorf("awslocal: fixture account %s: delivery is emulated in the server's account %s only", f.Account, s.account)
+	}
+	rs := s.accountRegion(f.Account, region)
 	if err := s.validateFixture(rs, f); err != nil {
 		return err
 	}
@@ -416,7 +419,7 @@ func (s *Server) seed(rs *regionState, f *Fixture) {
 		rs.eniOrder.add(ni)
 	}
 	for _, t := range f.Topics {
-		arn := "arn:aws:sns:" + rs.name + ":" + s.account + ":" + t
+		arn := "arn:aws:sns:" + rs.name + ":" + rs.account + ":" + t
 		if rs.topics[arn] == nil {
 			attrs := map[string]string{}
 			if strings.HasSuffix(t, ".fifo") {

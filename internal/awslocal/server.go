@@ -37,7 +37,12 @@ type Server struct {
 	pending       []*Fixture
 
 	mu      sync.Mutex
-	regions map[string]*regionState
+	regions map[string]*regionState // the server's own account
+	// org is the organization (accounts.go); memberRegions holds the state
+	// of its other accounts.
+	org           *orgState
+	memberRegions map[accountRegionKey]*regionState
+	buckets       map[string]*s3Bucket // s3.go
 	// SNS messages published, in order, and the FIFO sequence counter.
 	messages []SNSMessage
 	snsSeq   uint64
@@ -136,11 +141,14 @@ func New(opts ...Option) (*Server, error) {
 		account:       DefaultAccount,
 		defaultRegion: DefaultRegion,
 		regions:       make(map[string]*regionState),
+		memberRegions: make(map[accountRegionKey]*regionState),
 	}
 	s.services = map[string]service{
-		"ec2": ec2Service{s},
-		"sns": snsService{s},
-		"sts": stsService{s},
+		"ec2":           ec2Service{s},
+		"sns":           snsService{s},
+		"sts":           stsService{s},
+		"organizations": orgService{s}.service(),
+		"s3":            s3Service{s},
 	}
 	s.addDeliveryServices()
 	s.addFindingServices()
@@ -152,6 +160,7 @@ func New(opts ...Option) (*Server, error) {
 			return nil, err
 		}
 	}
+	s.org = newOrgState(s.account)
 	// Fixtures are seeded once the account and region are settled.
 	for _, f := range s.pending {
 		if err := s.Seed(f); err != nil {
@@ -227,9 +236,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("awslocal: service %q is not emulated", name), http.StatusBadRequest)
 		return
 	}
+	accessKey := accessKeyOf(r.Header.Get("Authorization"))
+	s.mu.Lock()
+	account := s.accountOf(accessKey)
+	s.mu.Unlock()
 	c := &call{
 		srv:       s,
 		service:   name,
+		account:   account,
+		accessKey: accessKey,
 		region:    region,
 		requestID: newRequestID(),
 		header:    r.Header,
@@ -238,7 +253,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op, params, aerr := svc.decode(r, body)
 	c.op, c.params = op, params
 	if aerr == nil {
-		aerr = s.faults.apply(r.Context(), svc, name, op)
+		aerr = s.faults.apply(r.Context(), svc, c)
 	}
 	var resp []byte
 	if aerr == nil {
@@ -278,8 +293,12 @@ type service interface {
 
 // call is one request being served.
 type call struct {
-	srv       *Server
-	service   string
+	srv     *Server
+	service string
+	// account is the account the request acts in, from its access key
+	// (accounts.go).
+	account   string
+	accessKey string
 	region    string
 	requestID string
 	op        string

@@ -143,8 +143,9 @@ func (s *Server) topicByARN(arn string) (*topic, *APIError) {
 	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sns" {
 		return nil, snsInvalid("TopicArn")
 	}
-	t := s.region(parts[3]).topics[arn]
-	if t == nil || parts[4] != s.account {
+	// The topic's own account: a member may publish to a central topic.
+	t := s.accountRegion(parts[4], parts[3]).topics[arn]
+	if t == nil {
 		return nil, &APIError{Status: http.StatusNotFound, Code: "NotFound", Message: "Topic does not exist"}
 	}
 	return t, nil
@@ -162,7 +163,7 @@ func (sn snsService) deleteTopic(c *call, f form, x *xmlWriter) *APIError {
 		return aerr
 	}
 	parts := strings.Split(t.arn, ":")
-	delete(s.region(parts[3]).topics, t.arn)
+	delete(s.accountRegion(parts[4], parts[3]).topics, t.arn)
 	return nil
 }
 
