@@ -137,9 +137,46 @@ type Finding struct {
 	PrefixListUnresolved bool            `json:"prefixListUnresolved,omitempty"`
 	Group                GroupRef        `json:"group"`
 	Rule                 RuleRef         `json:"rule"`
+	// Together is set when the rule matches only with others (rule 1):
+	// what their union opens and every contributing rule.
+	Together *TogetherRef `json:"together,omitempty"`
 	// NetworkInterfaces are the interfaces that carry the rule's group.
 	NetworkInterfaces Attached        `json:"networkInterfaces"`
 	Remediation       *FindingOutcome `json:"remediation,omitempty"`
+}
+
+// TogetherRef is an opening that several rules make together: on one
+// protocol and port range, their peers hold the whole address family
+// (world) or more addresses than a /maxBits.
+type TogetherRef struct {
+	Protocol string           `json:"protocol"`
+	FromPort int32            `json:"fromPort"`
+	ToPort   int32            `json:"toPort"`
+	Family   string           `json:"family"` // ipv4 or ipv6
+	World    bool             `json:"world"`
+	MaxBits  int              `json:"maxBits,omitempty"`
+	Rules    []ContributorRef `json:"rules"`
+}
+
+// ContributorRef is one rule of a TogetherRef.
+type ContributorRef struct {
+	GroupID string `json:"groupId"`
+	RuleID  string `json:"ruleId"`
+	Peer    string `json:"peer"`
+}
+
+func togetherRef(c *policy.Coverage) *TogetherRef {
+	if c == nil {
+		return nil
+	}
+	t := &TogetherRef{Protocol: notify.ProtocolName(c.Protocol), FromPort: c.FromPort, ToPort: c.ToPort, Family: "ipv4", World: c.World, MaxBits: c.MaxBits}
+	if c.IPv6 {
+		t.Family = "ipv6"
+	}
+	for _, r := range c.Rules {
+		t.Rules = append(t.Rules, ContributorRef{GroupID: r.GroupID, RuleID: r.RuleID, Peer: r.Peer})
+	}
+	return t
 }
 
 // GroupRef names a security group.
@@ -266,7 +303,7 @@ func findingFromViolation(region string, v *policy.Violation) Finding {
 	return Finding{
 		Region: region, Check: v.CheckID, Severity: v.Severity, Decision: v.Decision,
 		Exemption: v.Exemption, Reason: v.Reason(), PrefixListUnresolved: v.PrefixListUnresolved,
-		Group: groupRef(&v.Rule), Rule: ruleRef(&v.Rule),
+		Group: groupRef(&v.Rule), Rule: ruleRef(&v.Rule), Together: togetherRef(v.Coverage),
 	}
 }
 

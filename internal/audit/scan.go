@@ -69,6 +69,9 @@ type scanner struct {
 
 	groups    map[string]*group
 	exposable map[string][]policy.Rule // ingress rules that may open public space, by group
+	// unionOnly are the other rules with CIDR or prefix-list peers, by
+	// group: with exposable, what a group's unions are made of (rule 1).
+	unionOnly map[string][]policy.Rule
 	deferred  []policy.Rule            // prefix-list rules, evaluated once lists are resolved
 	worstRule map[string]policy.Severity
 	attached  map[string]*Attached // groups with findings -> their interfaces
@@ -90,6 +93,7 @@ func (a *Auditor) scanRegion(ctx context.Context, region string) *regionResult {
 		ec:        policy.EvalContext{Now: start},
 		groups:    map[string]*group{},
 		exposable: map[string][]policy.Rule{},
+		unionOnly: map[string][]policy.Rule{},
 		worstRule: map[string]policy.Severity{},
 		attached:  map[string]*Attached{},
 	}
@@ -115,6 +119,7 @@ func (a *Auditor) scanRegion(ctx context.Context, region string) *regionResult {
 		return res
 	}
 	s.resolvePrefixLists(ctx)
+	s.evaluateUnions()
 	s.listNetworkInterfaces(ctx)
 	s.finish()
 	return res
@@ -210,10 +215,55 @@ func (s *scanner) evaluate(rules []policy.Rule) {
 		s.addViolation(&vs[i])
 	}
 	for i := range rules {
-		if r := &rules[i]; r.Direction == policy.Ingress && mayBePublic(r.Peer) {
+		r := &rules[i]
+		switch {
+		case r.Direction == policy.Ingress && mayBePublic(r.Peer):
 			s.exposable[r.GroupID] = append(s.exposable[r.GroupID], *r)
+		case r.Peer.Kind == policy.PeerIPv4 || r.Peer.Kind == policy.PeerIPv6 || r.Peer.Kind == policy.PeerPrefixList:
+			s.unionOnly[r.GroupID] = append(s.unionOnly[r.GroupID], *r)
 		}
 	}
+}
+
+// evaluateUnions judges what each group's rules open together (rule 1):
+// a finding names every contributing rule, and the revert removes the
+// public ones among them, which is enough to close the opening (private
+// space never holds a whole family) and leaves the rest alone.
+func (s *scanner) evaluateUnions() {
+	var ids []string
+	for id := range s.exposable {
+		ids = append(ids, id)
+	}
+	for id := range s.unionOnly {
+		if _, ok := s.exposable[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	var rules []policy.Rule
+	var vs []policy.Violation
+	for _, id := range ids {
+		rules = append(append(rules[:0], s.exposable[id]...), s.unionOnly[id]...)
+		s.timeEval(func() { vs = s.a.engine.EvaluateCoverage(nil, rules, s.ec, vs[:0]) })
+		for i := range vs {
+			v := &vs[i]
+			if !publicPeer(&v.Rule.Peer) && (v.Decision == policy.DecisionRevert || v.Decision == policy.DecisionWouldRevert) {
+				v.Decision = policy.DecisionAlert
+			}
+			s.addViolation(v)
+		}
+	}
+}
+
+// publicPeer reports whether a rule's peer holds public addresses.
+func publicPeer(p *policy.Peer) bool {
+	switch p.Kind {
+	case policy.PeerIPv4, policy.PeerIPv6:
+		return policy.IsPublic(p.CIDR)
+	case policy.PeerPrefixList:
+		return slices.ContainsFunc(p.PrefixListEntries, policy.IsPublic)
+	}
+	return false
 }
 
 func (s *scanner) addViolation(v *policy.Violation) {
