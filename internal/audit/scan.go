@@ -72,7 +72,7 @@ type scanner struct {
 	// unionOnly are the other rules with CIDR or prefix-list peers, by
 	// group: with exposable, what a group's unions are made of (rule 1).
 	unionOnly map[string][]policy.Rule
-	deferred  []policy.Rule            // prefix-list rules, evaluated once lists are resolved
+	deferred  []policy.Rule // prefix-list rules, evaluated once lists are resolved
 	worstRule map[string]policy.Severity
 	attached  map[string]*Attached // groups with findings -> their interfaces
 	strs      map[string]string    // see intern
