@@ -5,9 +5,12 @@ export GOFLAGS := -buildvcs=false
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 GO ?= go
 BUILD := build
-LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
+# The version every binary reports (sgwarden version, alerts, reports, the AWS user agent).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+VERSION_FLAG := -X github.com/sgwarden/sgwarden/internal/version.Version=$(VERSION)
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w $(VERSION_FLAG)'
 
-.PHONY: all build demo test test-go test-cdk vet lint fmt-check bench synth deploy fuzz clean FORCE
+.PHONY: all build cli demo test test-go test-cdk vet lint fmt-check bench synth deploy fuzz clean FORCE
 
 all: build
 
@@ -17,6 +20,13 @@ build: $(BUILD)/remediate/bootstrap $(BUILD)/audit/bootstrap
 $(BUILD)/%/bootstrap: FORCE
 	@mkdir -p $(dir $@)
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $@ ./functions/$*
+
+## cli: the command line and the emulated account for this machine, built with the pinned Go (bin/)
+cli: bin/sgwarden bin/awslocal
+
+bin/%: FORCE
+	@mkdir -p $(dir $@)
+	$(GO) build -ldflags='$(VERSION_FLAG)' -o $@ ./cmd/$*
 
 ## demo: replay events/ through the real Lambda binary against a local emulated account
 demo:
@@ -72,4 +82,4 @@ deploy: build infra/cdk/node_modules/.package-lock.json
 	cd infra/cdk && ./node_modules/.bin/cdk bootstrap --no-notices $(CDK_ARGS) && ./node_modules/.bin/cdk deploy --all --no-notices $(CDK_ARGS)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) bin

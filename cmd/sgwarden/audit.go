@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/sgwarden/sgwarden/internal/audit"
+	"github.com/sgwarden/sgwarden/internal/notify"
 	"github.com/sgwarden/sgwarden/internal/policy"
 )
 
@@ -161,7 +162,15 @@ type table struct {
 	rows   [][]string
 }
 
-func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+// add appends a row. Cells are escaped (notify.Printable): they carry data
+// from AWS, which must not drive the terminal or break the layout.
+func (t *table) add(cells ...string) {
+	row := make([]string, len(cells))
+	for i, c := range cells {
+		row[i] = notify.Printable(c)
+	}
+	t.rows = append(t.rows, row)
+}
 
 func (t *table) write(w io.Writer, markdown bool) error {
 	if markdown {

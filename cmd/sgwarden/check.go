@@ -20,13 +20,22 @@ type checkReport struct {
 	Mode     policy.Mode    `json:"mode"`
 	Inputs   []checkedInput `json:"inputs"`
 	Findings []finding      `json:"findings"`
-	Counts   checkCounts    `json:"counts"`
+	// Failed lists the inputs that could not be read or decoded; none of
+	// them was judged, and check exits 2.
+	Failed []failedInput `json:"failed"`
+	Counts checkCounts   `json:"counts"`
+}
+
+// failedInput is a file or event check could not judge, and why.
+type failedInput struct {
+	Source string `json:"source"`
+	Error  string `json:"error"`
 }
 
 // checkedInput says what one input was and whether it was judged.
 type checkedInput struct {
 	Source    string `json:"source"`
-	Kind      string `json:"kind"` // "rules" or "event"
+	Kind      string `json:"kind"` // "rules", "event" or "skipped"
 	EventID   string `json:"eventId,omitempty"`
 	EventName string `json:"eventName,omitempty"`
 	Actor     string `json:"actor,omitempty"`
@@ -108,7 +117,7 @@ reaches --fail-on (by default: something would be reverted), for CI.`)
 	output := fs.outputFlag("table", "json")
 	failOn := fs.failOn()
 	actor := fs.String("actor", "", "actor `ARN` for actor exemptions when judging rules documents")
-	at := fs.String("at", "", "judge exemption expiry dates as of this `day`, YYYY-MM-DD (default: today)")
+	at := fs.atFlag()
 	pos, code, ok := fs.parse(args, stdout, stderr)
 	if !ok {
 		return code
@@ -116,13 +125,9 @@ reaches --fail-on (by default: something would be reverted), for CI.`)
 	if len(pos) == 0 {
 		return fs.usageError(stderr, "no FILE given")
 	}
-	now := time.Now()
-	if *at != "" {
-		t, err := time.Parse(time.DateOnly, *at)
-		if err != nil {
-			return fs.usageError(stderr, "--at %q is not a YYYY-MM-DD date", *at)
-		}
-		now = t
+	now, code, ok := at.time(fs, stderr, time.Now())
+	if !ok {
+		return code
 	}
 	eng, err := loadPolicy(*policyPath)
 	if err != nil {
@@ -130,20 +135,23 @@ reaches --fail-on (by default: something would be reverted), for CI.`)
 		return exitUsage
 	}
 
-	rep := checkReport{Policy: orDefault(*policyPath), Mode: eng.Mode(), Inputs: []checkedInput{}, Findings: []finding{}}
-	bad := false
+	rep := checkReport{Policy: orDefault(*policyPath), Mode: eng.Mode(), Inputs: []checkedInput{}, Findings: []finding{}, Failed: []failedInput{}}
 	for _, name := range pos {
 		ins, err := readInputs(name)
 		if err != nil {
 			fmt.Fprintf(stderr, "sgwarden check: %v\n", err)
-			bad = true
+			rep.Failed = append(rep.Failed, failedInput{Source: name, Error: strings.TrimPrefix(err.Error(), errInput.Error()+": ")})
 			continue
 		}
 		for _, in := range ins {
+			if in.skip != "" {
+				rep.Inputs = append(rep.Inputs, checkedInput{Source: in.source, Kind: "skipped", Note: in.skip})
+				continue
+			}
 			ci, vs, err := judge(eng, in, *actor, now)
 			if err != nil {
 				fmt.Fprintf(stderr, "sgwarden check: %s: %v\n", in.source, err)
-				bad = true
+				rep.Failed = append(rep.Failed, failedInput{Source: in.source, Error: err.Error()})
 				continue
 			}
 			rep.Inputs = append(rep.Inputs, ci)
@@ -166,7 +174,7 @@ reaches --fail-on (by default: something would be reverted), for CI.`)
 	if werr != nil {
 		return writeFailed(stderr, "check", werr)
 	}
-	if bad {
+	if len(rep.Failed) > 0 {
 		return exitUsage
 	}
 	for _, f := range rep.Findings {
@@ -289,8 +297,13 @@ func writeCheckTable(w io.Writer, rep *checkReport) error {
 		}
 		b.WriteString("\n")
 	}
+	skipped := 0
 	for _, in := range rep.Inputs {
-		if in.Note != "" {
+		switch {
+		case in.Kind == "skipped":
+			skipped++
+			fmt.Fprintf(&b, "%s: %s\n", in.Source, in.Note)
+		case in.Note != "":
 			fmt.Fprintf(&b, "%s: %s %s\n", in.Source, orDash(in.EventName), in.Note)
 		}
 	}
@@ -304,11 +317,16 @@ func writeCheckTable(w io.Writer, rep *checkReport) error {
 			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.word))
 		}
 	}
+	// An input that failed was not judged: the verdict must not read
+	// "compliant" above an exit code that says otherwise.
+	if n := len(rep.Failed); n > 0 {
+		parts = append(parts, plural(n, "input")+" not judged (unreadable, see the errors above)")
+	}
 	verdict := "compliant"
 	if len(parts) > 0 {
 		verdict = strings.Join(parts, ", ")
 	}
-	fmt.Fprintf(&b, "%d rules in %d inputs, policy %s (%s): %s\n", c.Rules, len(rep.Inputs), rep.Policy, rep.Mode, verdict)
+	fmt.Fprintf(&b, "%s in %s, policy %s (%s): %s\n", plural(c.Rules, "rule"), plural(len(rep.Inputs)-skipped, "input"), rep.Policy, rep.Mode, verdict)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -318,6 +336,14 @@ func writeCheckTable(w io.Writer, rep *checkReport) error {
 func sameRule(a, b *finding) bool {
 	return a.Source == b.Source && a.GroupID == b.GroupID && a.RuleID == b.RuleID &&
 		a.Direction == b.Direction && a.Protocol == b.Protocol && a.Ports == b.Ports && a.Peer == b.Peer
+}
+
+// plural writes "1 rule", "2 rules".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 func orDash(s string) string {

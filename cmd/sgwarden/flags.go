@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -53,7 +54,9 @@ func (fs *flagSet) printUsage(w io.Writer) {
 // parse parses args and returns the positional arguments. ok is false when
 // the command must stop with code (0 after --help, 2 after a bad flag).
 func (fs *flagSet) parse(args []string, stdout, stderr io.Writer) (pos []string, code int, ok bool) {
-	fs.SetOutput(stderr)
+	// The flag package's own messages use the single-dash style; parse
+	// reports errors itself, in the documented --flag style.
+	fs.SetOutput(io.Discard)
 	for {
 		err := fs.Parse(args)
 		if errors.Is(err, flag.ErrHelp) {
@@ -61,8 +64,7 @@ func (fs *flagSet) parse(args []string, stdout, stderr io.Writer) (pos []string,
 			return nil, exitOK, false
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "Run 'sgwarden %s --help' for usage.\n", fs.name)
-			return nil, exitUsage, false
+			return nil, fs.usageError(stderr, "%s", flagError(err)), false
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -75,6 +77,26 @@ func (fs *flagSet) parse(args []string, stdout, stderr io.Writer) (pos []string,
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// flagError rewrites an error of the flag package in the --flag style:
+// "flag provided but not defined: -x" becomes "unknown flag --x".
+func flagError(err error) string {
+	msg := err.Error()
+	for _, p := range []struct{ from, to string }{
+		{"flag provided but not defined: -", "unknown flag --"},
+		{"flag needs an argument: -", "missing value for --"},
+		{"bad flag syntax: ", "bad flag syntax: "},
+	} {
+		if rest, ok := strings.CutPrefix(msg, p.from); ok {
+			return p.to + strings.TrimPrefix(rest, "-")
+		}
+	}
+	// `invalid value "x" for flag -output: ...`
+	if i := strings.Index(msg, " for flag -"); i >= 0 {
+		return msg[:i] + " for --" + strings.TrimPrefix(msg[i+len(" for flag -"):], "-")
+	}
+	return msg
 }
 
 // usageError reports a usage problem and returns exitUsage.
@@ -172,6 +194,31 @@ func (a *awsFlags) load(ctx context.Context) (aws.Config, error) {
 		return aws.Config{}, errNoRegion
 	}
 	return cfg, nil
+}
+
+// atFlag registers --at: the day against which exemption expiry dates are
+// judged, so that recorded events reproduce on any day.
+type atFlag struct{ day string }
+
+func (fs *flagSet) atFlag() *atFlag {
+	a := &atFlag{}
+	fs.StringVar(&a.day, "at", "", "judge exemption expiry dates as of this `day`, YYYY-MM-DD (default: today)")
+	return a
+}
+
+// time returns the day given, or now when none was; ok is false (after a
+// usage error on stderr) for a malformed date.
+func (a *atFlag) time(fs *flagSet, stderr io.Writer, now time.Time) (t time.Time, code int, ok bool) {
+	if a.day == "" {
+		return now, exitOK, true
+	}
+	t, err := time.Parse(time.DateOnly, a.day)
+	if err != nil {
+		return time.Time{}, fs.usageError(stderr, "--at %q is not a YYYY-MM-DD date", a.day), false
+	}
+	// Noon UTC: the day is the same in every time zone the expiry dates
+	// might be read in.
+	return t.Add(12 * time.Hour), exitOK, true
 }
 
 // policyFlag registers --policy.

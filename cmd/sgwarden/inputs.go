@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/sgwarden/sgwarden/internal/policy"
+	"github.com/sgwarden/sgwarden/internal/samples"
 )
 
 // stdin is where "-" reads from; tests replace it.
@@ -23,6 +24,9 @@ type input struct {
 	rules []policy.Rule
 	// event is the raw EventBridge event or CloudTrail record otherwise.
 	event json.RawMessage
+	// skip, when set, says why the file is not an input at all (the
+	// corpus's expected outcomes in a glob of events/).
+	skip string
 }
 
 // errInput marks a file that cannot be read or understood.
@@ -53,6 +57,9 @@ func readInputs(name string) ([]input, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
 		return nil, fmt.Errorf("%w: %s: not a JSON object or array: %w", errInput, name, err)
+	}
+	if samples.IsExpected(data) {
+		return []input{{source: name, skip: "expected outcomes of the sample events (events/README.md), not an input: skipped"}}, nil
 	}
 	if _, ok := top["SecurityGroupRules"]; ok {
 		rules, err := policy.DecodeRulesJSON(data)

@@ -20,9 +20,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"strings"
 	"syscall"
 
 	"github.com/sgwarden/sgwarden/internal/doctor"
+	"github.com/sgwarden/sgwarden/internal/version"
 )
 
 // Exit codes, the same for every command (docs/cli.md).
@@ -50,6 +53,7 @@ var commands = []command{
 	{"replay", "run recorded events through the real remediate handler", cmdReplay},
 	{"audit", "scan an account (or a saved dump) against a policy", cmdAudit},
 	{"doctor", "diagnose a deployed sgwarden on a live account", doctor.Command},
+	{"version", "print the version of this build", cmdVersion},
 }
 
 func main() {
@@ -66,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	switch args[0] {
+	case "-version", "--version":
+		return cmdVersion(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		if len(args) > 1 && args[0] == "help" {
 			return run(ctx, []string{args[1], "--help"}, stdout, stderr)
@@ -78,9 +84,38 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return c.run(ctx, args[1:], stdout, stderr)
 		}
 	}
+	if strings.HasPrefix(args[0], "-") {
+		fmt.Fprintf(stderr, "sgwarden: unknown flag %s (flags follow the command: sgwarden <command> [flags])\n\n", args[0])
+		usage(stderr)
+		return exitUsage
+	}
 	fmt.Fprintf(stderr, "sgwarden: unknown command %q\n\n", args[0])
 	usage(stderr)
 	return exitUsage
+}
+
+// cmdVersion prints the version of this build, the one that alerts, audit
+// reports and the user agent of AWS calls carry.
+func cmdVersion(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("version", "[flags]", "Print the version of this build of sgwarden.")
+	output := fs.outputFlag("table", "json")
+	pos, code, ok := fs.parse(args, stdout, stderr)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		return fs.usageError(stderr, "unexpected argument %q", pos[0])
+	}
+	var err error
+	if output.value == "json" {
+		err = writeJSON(stdout, map[string]string{"version": version.String(), "go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH})
+	} else {
+		_, err = fmt.Fprintf(stdout, "sgwarden %s (%s %s/%s)\n", version.String(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	}
+	if err != nil {
+		return writeFailed(stderr, "version", err)
+	}
+	return exitOK
 }
 
 func usage(w io.Writer) {
@@ -95,7 +130,8 @@ Commands:
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
-Run 'sgwarden <command> --help' for a command's flags.
+Run 'sgwarden <command> --help' for a command's flags, 'sgwarden --version'
+for the version.
 
 Exit codes:
   0  ok

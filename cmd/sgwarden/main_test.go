@@ -214,7 +214,7 @@ func TestCheckExitCodes(t *testing.T) {
 		wantOut string
 	}{
 		{"compliant rules", []string{https}, exitOK, "compliant"},
-		{"compliant event", []string{office}, exitOK, "1 rules in 1 inputs"},
+		{"compliant event", []string{office}, exitOK, "1 rule in 1 input,"},
 		{"violating event", []string{world}, exitFindings, "sgr-0ae404ccc4e3053b8  revert"},
 		{"failed call is not judged", []string{failed}, exitOK, "failed call (UnauthorizedOperation): nothing changed"},
 		{"several files", []string{https, world, office}, exitFindings, "3 rules in 3 inputs"},
@@ -455,5 +455,97 @@ func TestAuditLive(t *testing.T) {
 	srv.Deny("DescribeSecurityGroups")
 	if code, _, _ := runCmd(t, cmdAudit); code != exitRuntime {
 		t.Errorf("audit with DescribeSecurityGroups denied = %d, want %d", code, exitRuntime)
+	}
+}
+
+// The README's own example: the corpus glob exits 1 (it finds reverts),
+// and the corpus's expected outcomes are skipped with a note, not an error.
+func TestCheckEventsGlob(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(events, "*.json"))
+	if err != nil || len(files) < 2 {
+		t.Fatalf("glob events: %v, %d files", err, len(files))
+	}
+	code, out, stderr := runCmd(t, cmdCheck, files...)
+	if code != exitFindings {
+		t.Errorf("check events/*.json = %d, want %d\nstderr:\n%s", code, exitFindings, stderr)
+	}
+	if !strings.Contains(out, "expected.json: expected outcomes") || !strings.Contains(out, "skipped") {
+		t.Errorf("check events/*.json does not say it skipped expected.json:\n%s", out)
+	}
+	if stderr != "" {
+		t.Errorf("check events/*.json wrote errors:\n%s", stderr)
+	}
+}
+
+// An input that cannot be judged makes check say so once: the verdict never
+// reads "compliant" above exit 2, and the JSON lists the failed input.
+func TestCheckFailedInput(t *testing.T) {
+	old := stdin
+	t.Cleanup(func() { stdin = old })
+	stdin = strings.NewReader("{}")
+	code, out, stderr := runCmd(t, cmdCheck, "-")
+	if code != exitUsage || strings.Contains(out, "compliant") || !strings.Contains(out, "1 input not judged") {
+		t.Errorf("echo '{}' | check - = %d\nstdout:\n%s\nstderr:\n%s\nwant 2, no \"compliant\", \"1 input not judged\"", code, out, stderr)
+	}
+	stdin = strings.NewReader("{}")
+	code, out, _ = runCmd(t, cmdCheck, "--output", "json", "-", filepath.Join(events, "01-authorize-ingress-world-ssh.json"))
+	var rep checkReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if code != exitUsage || len(rep.Failed) != 1 || rep.Failed[0].Source != "-" || !strings.Contains(rep.Failed[0].Error, "eventID") {
+		t.Errorf("check --output json = %d, failed %+v; want 2 and the failed input with its error", code, rep.Failed)
+	}
+	if len(rep.Findings) == 0 {
+		t.Error("a failed input hid the findings of the good one")
+	}
+}
+
+// Flag errors use the documented --flag style with the command's prefix.
+func TestFlagErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"check", "--nope", "x.json"}, "sgwarden check: unknown flag --nope\n"},
+		{[]string{"check", "-nope", "x.json"}, "sgwarden check: unknown flag --nope\n"},
+		{[]string{"check", "x.json", "--policy"}, "sgwarden check: missing value for --policy\n"},
+		{[]string{"replay", "--mode", "yes", "x.json"}, `sgwarden replay: invalid value "yes" for --mode: "yes" is not one of dry-run, enforce`},
+		{[]string{"--nope"}, "sgwarden: unknown flag --nope"},
+	} {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), c.args, &out, &errb)
+		if code != exitUsage || !strings.Contains(errb.String(), c.want) {
+			t.Errorf("run(%q) = %d, stderr %q; want %d and %q", c.args, code, errb.String(), exitUsage, c.want)
+		}
+		if strings.Contains(errb.String(), " -nope") || strings.Contains(errb.String(), "flag provided") {
+			t.Errorf("run(%q) stderr uses the flag package's wording: %q", c.args, errb.String())
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), args, &out, &errb); code != exitOK || !strings.HasPrefix(out.String(), "sgwarden ") {
+			t.Errorf("run(%q) = %d, %q; want 0 and \"sgwarden VERSION ...\"", args, code, out.String())
+		}
+	}
+}
+
+// Control characters in AWS data are escaped in tables, so a group name
+// cannot clear the screen or forge a row.
+func TestTableEscapesControlCharacters(t *testing.T) {
+	var b strings.Builder
+	tb := &table{header: []string{"GROUP", "NAME"}}
+	tb.add("sg-1", "web\x1b[2J\nsg-2  revert")
+	if err := tb.write(&b, false); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(b.String(), "\x1b") || strings.Count(b.String(), "\n") != 2 {
+		t.Errorf("table output carries control characters:\n%q", b.String())
+	}
+	if !strings.Contains(b.String(), `web\x1b[2J\nsg-2`) {
+		t.Errorf("table output = %q, want the name escaped", b.String())
 	}
 }

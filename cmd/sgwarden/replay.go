@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -36,7 +37,9 @@ output or a JSON array of events; "-" is standard input.
 
 The default mode is dry-run: the handler describes the account and
 publishes "would-revert" alerts but revokes nothing. Pass --mode enforce to
-revoke. Exits 1 when something was (or would be) reverted.`)
+revoke. --at fixes the day exemption expiry dates are judged against, so
+recorded events reproduce on any day. Exits 1 when something was (or would
+be) reverted.`)
 	policyPath := fs.policyFlag()
 	mode := fs.choice("mode", string(policy.ModeDryRun), "override the policy's mode", string(policy.ModeDryRun), string(policy.ModeEnforce))
 	topic := fs.String("topic-arn", os.Getenv(lambdaenv.EnvTopicARN), "SNS topic `ARN` for the alerts (default: $"+lambdaenv.EnvTopicARN+")")
@@ -45,10 +48,19 @@ revoke. Exits 1 when something was (or would be) reverted.`)
 	output := fs.outputFlag("table", "json")
 	failOn := fs.failOn()
 	verbose := fs.Bool("verbose", false, "log the handler's JSON records to stderr")
+	at := fs.atFlag()
 	awsf := fs.awsFlags()
 	pos, code, ok := fs.parse(args, stdout, stderr)
 	if !ok {
 		return code
+	}
+	clock := time.Now
+	if at.day != "" {
+		t, code, ok := at.time(fs, stderr, time.Time{})
+		if !ok {
+			return code
+		}
+		clock = func() time.Time { return t }
 	}
 	if len(pos) == 0 {
 		return fs.usageError(stderr, "no EVENT file given")
@@ -69,12 +81,20 @@ revoke. Exits 1 when something was (or would be) reverted.`)
 			return exitUsage
 		}
 		for _, in := range ins {
+			if in.skip != "" {
+				fmt.Fprintf(stderr, "sgwarden replay: %s: %s\n", in.source, in.skip)
+				continue
+			}
 			if in.event == nil {
 				fmt.Fprintf(stderr, "sgwarden replay: %s: a rules document, not an event (use 'sgwarden check')\n", in.source)
 				return exitUsage
 			}
 		}
-		inputs = append(inputs, ins...)
+		for _, in := range ins {
+			if in.skip == "" {
+				inputs = append(inputs, in)
+			}
+		}
 	}
 
 	cfg, err := awsf.load(ctx)
@@ -95,6 +115,7 @@ revoke. Exits 1 when something was (or would be) reverted.`)
 		PrefixListAction: policy.Action(plAction.value),
 		Mode:             policy.Mode(mode.value),
 		Logger:           logger,
+		Now:              clock,
 	})
 	if err != nil {
 		return fs.usageError(stderr, "%v", err)

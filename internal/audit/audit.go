@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/sgwarden/sgwarden/internal/policy"
+	"github.com/sgwarden/sgwarden/internal/version"
 )
 
 // EC2API is the part of the EC2 API the audit reads. *ec2.Client satisfies it,
@@ -325,7 +326,7 @@ func (a *Auditor) Run(ctx context.Context) (*Report, error) {
 	wg.Wait()
 
 	rep := &Report{
-		SchemaVersion: SchemaVersion, Kind: KindReport, StartedAt: started,
+		SchemaVersion: SchemaVersion, Kind: KindReport, Version: version.String(), StartedAt: started,
 		Mode: a.engine.Mode(), Regions: []RegionReport{}, Unscanned: []Unscanned{},
 		Violations: []Finding{}, Exposures: []ExposureReport{},
 	}

@@ -100,7 +100,7 @@ func (r *Report) renderSections(w io.Writer, markdown bool) error {
 			}
 			for _, row := range s.rows {
 				if err == nil {
-					_, err = fmt.Fprintln(tw, strings.Join(row, "\t"))
+					_, err = fmt.Fprintln(tw, strings.Join(printable(row), "\t"))
 				}
 			}
 			if err == nil {
@@ -114,9 +114,19 @@ func (r *Report) renderSections(w io.Writer, markdown bool) error {
 	return nil
 }
 
-func mdCells(cells []string) []string {
+// printable escapes the control characters of AWS data (names, tags) so
+// that they cannot drive a terminal or break a table's rows.
+func printable(cells []string) []string {
 	out := make([]string, len(cells))
 	for i, c := range cells {
+		out[i] = notify.Printable(c)
+	}
+	return out
+}
+
+func mdCells(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range printable(cells) {
 		c = strings.ReplaceAll(c, "|", `\|`)
 		if c == "" {
 			c = " "

@@ -39,13 +39,15 @@ const (
 // Report is the full result of one audit run. Its JSON form is the stable
 // schema documented in docs/audit.md.
 type Report struct {
-	SchemaVersion int         `json:"schemaVersion"`
-	Kind          string      `json:"kind"`
-	RunID         string      `json:"runId"`
-	Account       string      `json:"account"`
-	StartedAt     time.Time   `json:"startedAt"`
-	FinishedAt    time.Time   `json:"finishedAt"`
-	Mode          policy.Mode `json:"mode"`
+	SchemaVersion int    `json:"schemaVersion"`
+	Kind          string `json:"kind"`
+	// Version is the sgwarden build that made the report.
+	Version    string      `json:"sgwardenVersion"`
+	RunID      string      `json:"runId"`
+	Account    string      `json:"account"`
+	StartedAt  time.Time   `json:"startedAt"`
+	FinishedAt time.Time   `json:"finishedAt"`
+	Mode       policy.Mode `json:"mode"`
 	// Complete is true when every region, list and rule was scanned.
 	Complete    bool             `json:"complete"`
 	Regions     []RegionReport   `json:"regions"`

@@ -19,6 +19,7 @@ import (
 type Summary struct {
 	SchemaVersion int             `json:"schemaVersion"`
 	Kind          string          `json:"kind"`
+	Version       string          `json:"sgwardenVersion"`
 	Action        string          `json:"action"`
 	Severity      policy.Severity `json:"severity"`
 	RunID         string          `json:"runId"`
@@ -75,7 +76,7 @@ const AuditAction = "audit"
 // stored, if anywhere.
 func NewSummary(r *Report, location string) *Summary {
 	s := &Summary{
-		SchemaVersion: SchemaVersion, Kind: KindSummary, Action: AuditAction,
+		SchemaVersion: SchemaVersion, Kind: KindSummary, Version: r.Version, Action: AuditAction,
 		Severity: r.WorstSeverity(), RunID: r.RunID, Account: r.Account, Mode: r.Mode,
 		Complete: r.Complete, Counts: r.Counts, Remediation: r.Remediation, Report: location,
 		Regions: make([]string, 0, len(r.Regions)), Unscanned: r.Unscanned,

@@ -38,6 +38,7 @@ func Load(ctx context.Context, ro RetryOptions, opts ...func(*config.LoadOptions
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	cfg.APIOptions = append(cfg.APIOptions, awsenv.UserAgent())
 	return cfg, nil
 }
 

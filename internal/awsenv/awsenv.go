@@ -11,7 +11,11 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/sgwarden/sgwarden/internal/version"
 )
 
 // ReadFile reads the CA bundle; os.ReadFile satisfies it.
@@ -75,6 +79,7 @@ func Config(getenv func(string) string, readFile ReadFile, ro RetryOptions) (aws
 		HTTPClient:    client,
 		Retryer:       NewRetryer(ro),
 		ConfigSources: []any{src},
+		APIOptions:    []func(*middleware.Stack) error{UserAgent()},
 	}
 	if !src.ignoreEndpoints() {
 		if u := env("AWS_ENDPOINT_URL"); u != "" {
@@ -82,6 +87,12 @@ func Config(getenv func(string) string, readFile ReadFile, ro RetryOptions) (aws
 		}
 	}
 	return cfg, nil
+}
+
+// UserAgent adds "sgwarden/VERSION" to the user agent of every AWS call, so
+// CloudTrail records name the build that made them.
+func UserAgent() func(*middleware.Stack) error {
+	return awsmiddleware.AddUserAgentKeyValue(version.UserAgent())
 }
 
 type staticCredentials struct{ c aws.Credentials }

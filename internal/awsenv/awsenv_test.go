@@ -16,6 +16,7 @@ import (
 
 	"github.com/sgwarden/sgwarden/internal/awsenv"
 	"github.com/sgwarden/sgwarden/internal/awslocal"
+	"github.com/sgwarden/sgwarden/internal/version"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -48,6 +49,26 @@ func TestConfigTalksToTheEndpoint(t *testing.T) {
 	}
 	if cfg.Region != "us-east-1" {
 		t.Errorf("region = %q", cfg.Region)
+	}
+}
+
+// Every call names sgwarden and its version in the user agent.
+func TestConfigUserAgentNamesTheVersion(t *testing.T) {
+	var ua atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ua.Store(r.Header.Get("User-Agent"))
+		http.Error(w, "no", http.StatusBadRequest)
+	}))
+	defer srv.Close()
+	cfg, err := awsenv.Config(env(lambdaEnv(srv.URL)), nil, awsenv.RetryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RetryMaxAttempts = 1
+	_, _ = sns.NewFromConfig(cfg).ListTopics(context.Background(), &sns.ListTopicsInput{})
+	got, _ := ua.Load().(string)
+	if want := "sgwarden/" + version.String(); !strings.Contains(got, want) {
+		t.Errorf("User-Agent = %q, want it to contain %q", got, want)
 	}
 }
 

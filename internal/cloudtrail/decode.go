@@ -751,6 +751,9 @@ type DecodeError struct {
 }
 
 func (e *DecodeError) Error() string {
+	if e.EventID == "" {
+		return "decode event: " + e.Field + ": " + e.Err.Error()
+	}
 	return "decode event " + e.EventID + ": " + e.Field + ": " + e.Err.Error()
 }
 func (e *DecodeError) Unwrap() error { return e.Err }

@@ -32,7 +32,9 @@ const (
 
 // Alert is the JSON document published as the "default" message.
 type Alert struct {
-	Schema   string `json:"schema"`
+	Schema string `json:"schema"`
+	// Version is the sgwarden build that sent the alert (set by Build).
+	Version  string `json:"sgwardenVersion"`
 	Action   Action `json:"action"`
 	Severity string `json:"severity"`
 	// Mode is the policy mode in force: "enforce" or "dry-run".

@@ -3,6 +3,7 @@ package notify
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -11,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+
+	"github.com/sgwarden/sgwarden/internal/version"
 )
 
 // MaxSubjectLen is the longest subject SNS accepts: it must be shorter than
@@ -54,6 +57,9 @@ func Build(a Alert) (Message, error) {
 		a.Exposed = a.Exposed[:MaxExposed]
 	}
 	a.Finalize()
+	if a.Version == "" {
+		a.Version = version.String()
+	}
 	if a.Summary == "" {
 		a.Summary = summary(&a)
 	}
@@ -278,6 +284,42 @@ func Truncate(s string, max int) string {
 	return out
 }
 
+// Printable escapes the control characters of s (and invalid UTF-8) in Go
+// notation, e.g. "\x1b" and "\n", so that text from AWS (names, tags,
+// descriptions) cannot move a terminal's cursor or forge a line in a table.
+func Printable(s string) string {
+	unsafe := func(r rune, size int) bool {
+		return (r == utf8.RuneError && size == 1) || unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+	}
+	i := 0
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unsafe(r, size) {
+			break
+		}
+		i += size
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.WriteString(s[:i])
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case unsafe(r, size):
+			q := strconv.QuoteRune(r) // '\n', '\x1b', '\u2028'
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
 // Text renders the e-mail body.
 func Text(a *Alert) string {
 	var b strings.Builder
@@ -410,6 +452,11 @@ func Text(a *Alert) string {
 		w("Error:     %s\n", o.Error)
 	}
 	w("Dedup key: %s\n", a.Event.ID)
+	v := a.Version
+	if v == "" {
+		v = version.String()
+	}
+	w("Sent by:   sgwarden %s\n", v)
 	return b.String()
 }
 

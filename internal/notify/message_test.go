@@ -338,3 +338,19 @@ func TestOwnerAttributeAndChatBody(t *testing.T) {
 		t.Error("owner is not a message attribute")
 	}
 }
+
+func TestPrintable(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"web", "web"},
+		{"naïve ✓", "naïve ✓"},
+		{"a\x1b[2Jb", `a\x1b[2Jb`},
+		{"two\nlines\ttab", `two\nlines\ttab`},
+		{"bad\xffbyte", `bad\xffbyte`},
+		{"sep\u2028x", `sep\u2028x`},
+		{"\ufffd kept", "\ufffd kept"},
+	} {
+		if got := Printable(c.in); got != c.want {
+			t.Errorf("Printable(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

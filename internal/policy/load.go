@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -202,6 +203,8 @@ func (l *loader) mapping(n *yaml.Node, field string, allowed ...string) []entry 
 			}
 		}
 		switch {
+		case !known && suggest(kn.Value, allowed) != "":
+			l.add(kn, path, "unknown key; did you mean %q?", suggest(kn.Value, allowed))
 		case !known:
 			l.add(kn, path, "unknown key (want one of: %s)", strings.Join(allowed, ", "))
 		case seen[kn.Value]:
@@ -212,6 +215,43 @@ func (l *loader) mapping(n *yaml.Node, field string, allowed ...string) []entry 
 		}
 	}
 	return out
+}
+
+// suggest returns the word of allowed closest to word when it is close
+// enough to be a typo (case aside, or at most a third of its letters
+// edited), else "".
+func suggest(word string, allowed []string) string {
+	best, bestD := "", len(word)/3+1
+	for _, a := range allowed {
+		if strings.EqualFold(a, word) {
+			return a
+		}
+		if d := editDistance(strings.ToLower(word), strings.ToLower(a)); d < bestD {
+			best, bestD = a, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b (bytes).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func (l *loader) scalar(n *yaml.Node, field string) (string, bool) {
@@ -278,7 +318,40 @@ func (l *loader) list(n *yaml.Node, field string) []*yaml.Node {
 
 func idx(field string, i int) string { return field + "[" + strconv.Itoa(i) + "]" }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// syntaxIssue places a YAML syntax error. The YAML library reports the line
+// where the enclosing construct starts (often the line before the
+// mistake) and no column, so the first line at which the document, cut
+// there, fails the same way is taken instead; the column is where that
+// line's text starts.
+func syntaxIssue(data []byte, err error) Issue {
+	msg := err.Error()
+	from := 1
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		from, _ = strconv.Atoi(m[1])
+		msg = msg[len(m[0]):]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	is := Issue{Message: "YAML: " + msg, Line: from}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	// A bounded search: the mistake is seldom far after the reported line.
+	for n := max(from, 1); n <= len(lines) && n < from+50; n++ {
+		var doc yaml.Node
+		perr := yaml.Unmarshal(bytes.Join(lines[:n], nil), &doc)
+		if perr == nil {
+			continue
+		}
+		if strings.HasSuffix(perr.Error(), msg) {
+			line := lines[n-1]
+			is.Line = n
+			is.Column = len(line) - len(bytes.TrimLeft(line, " ")) + 1
+		}
+		break
+	}
+	return is
+}
 
 // parse turns a policy file into a spec, recording every problem it can
 // find without the base policy.
@@ -289,11 +362,7 @@ func (l *loader) parse(data []byte) *policySpec {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		is := Issue{Field: "", Message: "YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
-		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-			is.Line, _ = strconv.Atoi(m[1])
-		}
-		l.issues = append(l.issues, is)
+		l.issues = append(l.issues, syntaxIssue(data, err))
 		return nil
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {

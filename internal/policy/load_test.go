@@ -42,6 +42,12 @@ func TestLoadIssues(t *testing.T) {
 	}{
 		{"empty", "", []string{"0:0: file is empty"}},
 		{"not yaml", "version: [1\n", []string{"YAML"}},
+		{"bad indent", "version: 1\nchecks:\n  - id: a\n   severity: high\n", []string{"4:4: YAML: did not find expected '-' indicator"}},
+		{"unclosed list", "version: 1\nchecks:\n  - id: a\n    ports: [22\n    peer: world\n", []string{"4:5: YAML: did not find expected ',' or ']'"}},
+		{"stray mapping", "version: 1\nmode: enforce\n  bad: indent\n", []string{"3:3: YAML: mapping values are not allowed"}},
+		{"tab", "version: 1\nchecks:\n\t- id: a\n", []string{"3:1: YAML: found character that cannot start any token"}},
+		{"typo key", "version: 1\ncheks: []\n", []string{"2:1: cheks: unknown key; did you mean \"checks\"?"}},
+		{"typo check key", "version: 1\nchecks:\n  - {id: a, severity: low, action: alert, port: [22]}\n", []string{"3:43: checks[0].port: unknown key; did you mean \"ports\"?"}},
 		{"missing version", "mode: enforce\n", []string{"1:1: version: missing"}},
 		{"version 2", "version: 2\n", []string{"1:10: version: unsupported version 2"}},
 		{"unknown top key", "version: 1\nrules: []\n", []string{"2:1: rules: unknown key"}},

@@ -137,6 +137,20 @@ func LoadExpected(dir string) (*Expected, error) {
 	return &exp, nil
 }
 
+// IsExpected reports whether data is an expected-outcomes file like
+// expected.json, so that a tool given a glob of the corpus can tell it from
+// an event. Keys are matched exactly (encoding/json would also take
+// lookup-events output's "Events" for "events").
+func IsExpected(data []byte) bool {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(data, &top) != nil {
+		return false
+	}
+	_, c := top["constants"]
+	_, e := top["events"]
+	return c && e
+}
+
 // FixturePath is the account fixture the outcomes were recorded against.
 func (e *Expected) FixturePath(dir string) string {
 	name := strings.TrimSpace(e.Constants.Fixture)

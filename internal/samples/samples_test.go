@@ -1,6 +1,7 @@
 package samples
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -52,5 +53,31 @@ func TestOutcomeDiff(t *testing.T) {
 		if got := want.Diff(tt.got); strings.Join(got, "|") != strings.Join(tt.diff, "|") {
 			t.Errorf("Diff(%s) = %q, want %q", tt.name, got, tt.diff)
 		}
+	}
+}
+
+func TestIsExpected(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(corpus, ExpectedFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !IsExpected(data) {
+		t.Errorf("IsExpected(%s) = false, want true", ExpectedFile)
+	}
+	files, err := Files(corpus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		ev, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if IsExpected(ev) {
+			t.Errorf("IsExpected(%s) = true, want false", filepath.Base(f))
+		}
+	}
+	if IsExpected([]byte(`{"Events": [], "Constants": {}}`)) {
+		t.Error("IsExpected matched keys case-insensitively")
 	}
 }
