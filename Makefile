@@ -59,7 +59,8 @@ lint:
 ## fuzz: every fuzz target for FUZZTIME each (the seeds alone run in make test)
 FUZZTIME ?= 30s
 FUZZ_TARGETS := internal/cloudtrail:FuzzDecode internal/policy:FuzzLoad internal/policy:FuzzParsePeerCIDR \
-	internal/policy:FuzzParsePortRange internal/policy:FuzzDecodeRulesJSON internal/policy:FuzzCoverage
+	internal/policy:FuzzParsePortRange internal/policy:FuzzDecodeRulesJSON internal/policy:FuzzCoverage \
+	internal/iac:FuzzReadTemplate internal/iac:FuzzReadPlan
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t#*:} in ./$${t%%:*} for $(FUZZTIME)"; \

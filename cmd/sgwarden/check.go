@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sgwarden/sgwarden/internal/cloudtrail"
+	"github.com/sgwarden/sgwarden/internal/iac"
 	"github.com/sgwarden/sgwarden/internal/notify"
 	"github.com/sgwarden/sgwarden/internal/policy"
 	"github.com/sgwarden/sgwarden/internal/remediate"
@@ -62,6 +63,7 @@ type finding struct {
 	Reason               string          `json:"reason"`
 	PrefixListUnresolved bool            `json:"prefixListUnresolved,omitempty"`
 	GroupInfoNeeded      bool            `json:"groupInfoNeeded,omitempty"`
+	*iacFields
 }
 
 // checkCounts counts rules: all judged, and the offending ones by their
@@ -72,6 +74,7 @@ type checkCounts struct {
 	WouldRevert int `json:"wouldRevert"`
 	Alert       int `json:"alert"`
 	Exempt      int `json:"exempt"`
+	Unknown     int `json:"unknown"`
 }
 
 func (c *checkCounts) add(d policy.Decision) {
@@ -84,6 +87,8 @@ func (c *checkCounts) add(d policy.Decision) {
 		c.Alert++
 	case policy.DecisionExempt:
 		c.Exempt++
+	case iac.DecisionUnknown:
+		c.Unknown++
 	}
 }
 
@@ -108,14 +113,19 @@ offline: no AWS call. A FILE ("-" is standard input) holds one of:
     and a "PrefixLists" list of {PrefixListId, Entries};
   - an EventBridge event or a bare CloudTrail record, a CloudTrail log file
     ({"Records": [...]}), 'aws cloudtrail lookup-events' output, or a JSON
-    array of events.
+    array of events;
+  - a CloudFormation template (JSON or YAML), cdk synth output (a template,
+    or a cdk.out directory: every stack) or Terraform plan JSON
+    ('terraform show -json PLAN'); see docs/iac.md.
 Events are judged by the rules they add or modify; group tags and prefix
 list entries are unknown there, so such findings are marked and need
 'sgwarden replay' or 'sgwarden audit' to be certain. Exits 1 when a finding
 reaches --fail-on (by default: something would be reverted), for CI.`)
 	policyPath := fs.policyFlag()
-	output := fs.outputFlag("table", "json")
+	output := fs.outputFlag("table", "json", "sarif")
 	failOn := fs.failOn()
+	failOn.allowed = append(failOn.allowed, "unknown")
+	params := fs.parametersFlag()
 	actor := fs.String("actor", "", "actor `ARN` for actor exemptions when judging rules documents")
 	at := fs.atFlag()
 	pos, code, ok := fs.parse(args, stdout, stderr)
@@ -129,6 +139,11 @@ reaches --fail-on (by default: something would be reverted), for CI.`)
 	if !ok {
 		return code
 	}
+	parameters, err := parseParameters(*params)
+	if err != nil {
+		return fs.usageError(stderr, "%v", err)
+	}
+	iacOpts := iac.Options{Parameters: parameters}
 	eng, err := loadPolicy(*policyPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "sgwarden check: %v\n", err)
@@ -137,6 +152,13 @@ reaches --fail-on (by default: something would be reverted), for CI.`)
 
 	rep := checkReport{Policy: orDefault(*policyPath), Mode: eng.Mode(), Inputs: []checkedInput{}, Findings: []finding{}, Failed: []failedInput{}}
 	for _, name := range pos {
+		if handled, err := checkIaC(&rep, name, iacOpts, eng, policy.EvalContext{ActorARN: *actor, Now: now}); handled {
+			if err != nil {
+				fmt.Fprintf(stderr, "sgwarden check: %v\n", err)
+				bad = true
+			}
+			continue
+		}
 		ins, err := readInputs(name)
 		if err != nil {
 			fmt.Fprintf(stderr, "sgwarden check: %v\n", err)
@@ -166,9 +188,12 @@ reaches --fail-on (by default: something would be reverted), for CI.`)
 	}
 
 	var werr error
-	if output.value == "json" {
+	switch output.value {
+	case "json":
 		werr = writeJSON(stdout, rep)
-	} else {
+	case "sarif":
+		werr = writeSARIF(stdout, &rep, eng)
+	default:
 		werr = writeCheckTable(stdout, &rep)
 	}
 	if werr != nil {
@@ -178,7 +203,7 @@ reaches --fail-on (by default: something would be reverted), for CI.`)
 		return exitUsage
 	}
 	for _, f := range rep.Findings {
-		if fails(failOn.value, f.Decision) {
+		if checkFails(failOn.value, f.Decision) {
 			return exitFindings
 		}
 	}
@@ -288,7 +313,7 @@ func writeCheckTable(w io.Writer, rep *checkReport) error {
 		case f.PrefixListUnresolved:
 			what += " (list entries unknown)"
 		}
-		t.add(f.Source, f.GroupID, orDash(f.RuleID), string(r.decision), r.severity, what, r.checks)
+		t.add(f.where(), f.GroupID, f.ruleCell(), string(r.decision), r.severity, what+f.iacNote(), r.checks)
 	}
 	var b strings.Builder
 	if len(t.rows) > 0 {
@@ -312,7 +337,7 @@ func writeCheckTable(w io.Writer, rep *checkReport) error {
 	for _, p := range []struct {
 		n    int
 		word string
-	}{{c.Revert, "to revert"}, {c.WouldRevert, "would be reverted (dry-run)"}, {c.Alert, "to alert on"}, {c.Exempt, "exempt"}} {
+	}{{c.Revert, "to revert"}, {c.WouldRevert, "would be reverted (dry-run)"}, {c.Alert, "to alert on"}, {c.Exempt, "exempt"}, {c.Unknown, "unknown before deploy"}} {
 		if p.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.word))
 		}
