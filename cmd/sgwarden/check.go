@@ -155,7 +155,7 @@ reaches --fail-on (by default: something would be reverted), for CI.`)
 		if handled, err := checkIaC(&rep, name, iacOpts, eng, policy.EvalContext{ActorARN: *actor, Now: now}); handled {
 			if err != nil {
 				fmt.Fprintf(stderr, "sgwarden check: %v\n", err)
-				bad = true
+				rep.Failed = append(rep.Failed, failedInput{Source: name, Error: strings.TrimPrefix(err.Error(), errInput.Error()+": ")})
 			}
 			continue
 		}
