@@ -175,7 +175,8 @@ func decision(res *remediate.Result) string {
 // changed says what sgwarden changed (or why it did nothing).
 func changed(res *remediate.Result, handlerErr string) string {
 	if handlerErr != "" {
-		return "ERROR (Lambda retries the event): " + handlerErr
+		// The whole error is in the function's log; the table keeps a line.
+		return "ERROR (Lambda retries the event): " + notify.Truncate(handlerErr, 36)
 	}
 	var parts []string
 	if len(res.Revoked) > 0 {

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/sgwarden/sgwarden/internal/awsclients"
 	"github.com/sgwarden/sgwarden/internal/cloudtrail"
 	"github.com/sgwarden/sgwarden/internal/lambdarie"
 	"github.com/sgwarden/sgwarden/internal/policy"
@@ -36,7 +36,7 @@ func inProcess(t *testing.T, c *corpus) (*account, invokeFunc) {
 		t.Fatal(err)
 	}
 	rem, err := remediate.New(remediate.Config{
-		Engine: eng, EC2: ec2.NewFromConfig(cfg), SNS: sns.NewFromConfig(cfg),
+		Engine: eng, Clients: remediate.ClientsFrom(awsclients.Local(cfg, c.constants.Account)), SNS: sns.NewFromConfig(cfg),
 		TopicARN: c.constants.TopicARN, RoleARN: c.constants.RoleARN,
 		Mode: policy.Mode(c.constants.Mode), PrefixListAction: policy.Action(c.constants.PrefixListAction),
 		Logger: slog.New(slog.DiscardHandler),

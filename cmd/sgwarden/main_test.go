@@ -437,7 +437,7 @@ func TestAuditLive(t *testing.T) {
 	if code != exitFindings {
 		t.Fatalf("audit = %d, want %d (stderr %s)", code, exitFindings, stderr)
 	}
-	for _, want := range []string{"us-east-1  scanned  13", "sgr-0ae404ccc4e3053b8", "eni-0de0d0c074d6170f5"} {
+	for _, want := range []string{"us-east-1  scanned  14", "sgr-0ae404ccc4e3053b8", "eni-0de0d0c074d6170f5"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("audit output lacks %q:\n%s", want, out)
 		}

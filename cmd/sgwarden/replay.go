@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,9 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/sgwarden/sgwarden/internal/awsclients"
 	"github.com/sgwarden/sgwarden/internal/cloudtrail"
 	"github.com/sgwarden/sgwarden/internal/lambdaenv"
 	"github.com/sgwarden/sgwarden/internal/notify"
@@ -44,6 +45,7 @@ be) reverted.`)
 	mode := fs.choice("mode", string(policy.ModeDryRun), "override the policy's mode", string(policy.ModeDryRun), string(policy.ModeEnforce))
 	topic := fs.String("topic-arn", os.Getenv(lambdaenv.EnvTopicARN), "SNS topic `ARN` for the alerts (default: $"+lambdaenv.EnvTopicARN+")")
 	role := fs.String("role-arn", os.Getenv(lambdaenv.EnvRoleARN), "sgwarden's own role `ARN`, whose events are ignored (default: $"+lambdaenv.EnvRoleARN+")")
+	account := fs.String("account", "", "the `ACCOUNT` the credentials act in; events of any other account (or region) fail (default: the account of --role-arn, else of --topic-arn)")
 	plAction := fs.choice("prefix-list-action", string(policy.ActionAlert), "what to do with public prefix-list entries", string(policy.ActionAlert), string(policy.ActionRevert))
 	output := fs.outputFlag("table", "json")
 	failOn := fs.failOn()
@@ -106,9 +108,12 @@ be) reverted.`)
 	if *verbose {
 		logger = slog.New(slog.NewJSONHandler(stderr, nil))
 	}
+	if *account == "" {
+		*account = cmp.Or(arnAccount(*role), arnAccount(*topic))
+	}
 	rem, err := remediate.New(remediate.Config{
 		Engine:           eng,
-		EC2:              ec2.NewFromConfig(cfg),
+		Clients:          remediate.ClientsFrom(awsclients.Local(cfg, *account)),
 		SNS:              sns.NewFromConfig(cfg),
 		TopicARN:         *topic,
 		RoleARN:          *role,
@@ -199,4 +204,13 @@ func resultDetail(res *remediate.Result) string {
 		parts = append(parts, "alert published")
 	}
 	return orDash(strings.Join(parts, "; "))
+}
+
+// arnAccount is the account field of an ARN, "" when arn is not one.
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" {
+		return ""
+	}
+	return parts[4]
 }

@@ -8,11 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/sgwarden/sgwarden/internal/awsclients"
 	"github.com/sgwarden/sgwarden/internal/awsenv"
 	"github.com/sgwarden/sgwarden/internal/lambdaenv"
 	"github.com/sgwarden/sgwarden/internal/remediate"
@@ -41,9 +42,15 @@ func setup(ctx context.Context, logger *slog.Logger) (*remediate.Remediator, err
 	if err != nil {
 		return nil, err
 	}
+	account, err := ownAccount(s.RoleARN)
+	if err != nil {
+		return nil, err
+	}
 	r, err := remediate.New(remediate.Config{
-		Engine:           s.Engine,
-		EC2:              ec2.NewFromConfig(cfg),
+		Engine: s.Engine,
+		// Only the function's own account and region: an event of any
+		// other fails closed (see docs/remediate.md).
+		Clients:          remediate.ClientsFrom(awsclients.Local(cfg, account)),
 		SNS:              sns.NewFromConfig(cfg),
 		TopicARN:         s.TopicARN,
 		RoleARN:          s.RoleARN,
@@ -56,6 +63,16 @@ func setup(ctx context.Context, logger *slog.Logger) (*remediate.Remediator, err
 		return nil, err
 	}
 	logger.Info("sgwarden remediate ready", "policy", s.PolicySource, "mode", string(r.Engine().Mode()),
-		"prefix_list_action", string(s.PrefixListAction), "region", cfg.Region)
+		"prefix_list_action", string(s.PrefixListAction), "account", account, "region", cfg.Region)
 	return r, nil
+}
+
+// ownAccount is the function's own account: the account of its role (the
+// stack always sets it). Lambda's environment names no account.
+func ownAccount(roleARN string) (string, error) {
+	parts := strings.SplitN(roleARN, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || len(parts[4]) != 12 {
+		return "", fmt.Errorf("%s: %q is not a role ARN; it names the function's own account, the only one it acts in", lambdaenv.EnvRoleARN, roleARN)
+	}
+	return parts[4], nil
 }

@@ -24,11 +24,13 @@ var eventKinds = [...]struct {
 	{"CreateSecurityGroup", KindGroupCreated},
 	{"CreateManagedPrefixList", KindPrefixListChange},
 	{"ModifyManagedPrefixList", KindPrefixListChange},
+	{"RestoreManagedPrefixListVersion", KindPrefixListChange},
 	{"CreateTags", KindTagsChanged},
 	{"DeleteTags", KindTagsChanged},
 	{"RunInstances", KindGroupsAttached},
 	{"CreateNetworkInterface", KindGroupsAttached},
 	{"ModifyNetworkInterfaceAttribute", KindGroupsAttached},
+	{"ModifyInstanceAttribute", KindGroupsAttached},
 }
 
 // SupportedEventNames lists every eventName the decoder handles, in a
@@ -71,7 +73,7 @@ func Decode(data []byte) (*Event, error) {
 	if err := json.Unmarshal(data, &top); err != nil && !errors.As(err, &typeErr) {
 		return nil, &DecodeError{Field: "json", Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
 	}
-	d := decoder{rec: &top.rawRecord}
+	d := decoder{rec: &top.rawRecord, account: top.Account, region: top.Region}
 	envelope := top.Detail != nil || top.DetailType != nil || top.Source != nil
 	if envelope {
 		d.prefix = "detail."
@@ -88,7 +90,7 @@ func Decode(data []byte) (*Event, error) {
 		if field == "" {
 			field = "json"
 		}
-		return nil, &DecodeError{EventID: ev.ID, Field: field, Err: fmt.Errorf("%w: %s is not %s", ErrMalformed, typeErr.Value, typeErr.Type)}
+		return nil, d.partial(&DecodeError{EventID: ev.ID, Field: field, Err: fmt.Errorf("%w: %s is not %s", ErrMalformed, typeErr.Value, typeErr.Type)})
 	}
 	if envelope {
 		if top.DetailType == nil || *top.DetailType != DetailType {
@@ -114,9 +116,6 @@ func Decode(data []byte) (*Event, error) {
 	kind, ok := kindOf(rec.EventName)
 	if !ok {
 		return nil, d.fail("eventName", ErrUnsupported, strconv.Quote(rec.EventName))
-	}
-	if v := rec.EventVersion; v != "" && !strings.HasPrefix(v, "1.") {
-		return nil, d.fail("eventVersion", ErrUnsupported, strconv.Quote(v)+", want 1.x")
 	}
 	if rec.EventTime.Bad || !rec.EventTime.Set {
 		return nil, d.fail("eventTime", ErrMalformed, "missing or not an RFC 3339 time")
@@ -167,10 +166,22 @@ func Decode(data []byte) (*Event, error) {
 		err = d.attachment()
 	}
 	if err != nil && !ev.Failed() {
+		if v := rec.EventVersion; v != "" && !KnownVersion(v) {
+			// Say why the shape may have changed.
+			var de *DecodeError
+			if errors.As(err, &de) {
+				de.Err = fmt.Errorf("%w (eventVersion %q is not 1.x)", de.Err, v)
+			}
+		}
 		return nil, err
 	}
 	return ev, nil
 }
+
+// KnownVersion reports whether v is a CloudTrail record version the decoder
+// was written for (1.x). An event of another version is still decoded where
+// its shape parses: ignoring a supported event would fail open.
+func KnownVersion(v string) bool { return strings.HasPrefix(v, "1.") }
 
 // inPayload reports whether a JSON path lies in the request or response.
 func inPayload(field string) bool {
@@ -197,10 +208,30 @@ type decoder struct {
 	rec    *rawRecord
 	ev     *Event
 	prefix string // "detail." inside an EventBridge envelope
+	// account and region of the EventBridge envelope.
+	account, region string
 }
 
 func (d *decoder) fail(field string, sentinel error, msg string) error {
-	return &DecodeError{EventID: d.ev.ID, Field: d.prefix + field, Err: fmt.Errorf("%w: %s", sentinel, msg)}
+	return d.partial(&DecodeError{EventID: d.ev.ID, Field: d.prefix + field, Err: fmt.Errorf("%w: %s", sentinel, msg)})
+}
+
+// partial fills e with what could be read of the record, so that a FAILED
+// alert can name the event and its group.
+func (d *decoder) partial(e *DecodeError) *DecodeError {
+	rec := d.rec
+	e.EventName = rec.EventName
+	e.Account = firstNonEmpty(rec.RecipientAccountID, d.account, rec.UserIdentity.AccountID)
+	e.Region = firstNonEmpty(rec.AWSRegion, d.region)
+	e.GroupID = d.ev.GroupID
+	if e.GroupID == "" && rec.RequestParameters != nil {
+		req := rec.RequestParameters
+		e.GroupID = req.GroupID
+		if m := req.ModifySecurityGroupRules; e.GroupID == "" && m != nil {
+			e.GroupID = m.GroupID
+		}
+	}
+	return e
 }
 
 func idx(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
@@ -209,7 +240,11 @@ func idx(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" 
 func (d *decoder) ruleChange(egress bool) error {
 	ev, req, resp := d.ev, d.rec.RequestParameters, d.rec.ResponseElements
 	if req == nil {
-		return d.fail("requestParameters", ErrMalformed, "missing")
+		if resp == nil || resp.SecurityGroupRuleSet == nil || len(resp.SecurityGroupRuleSet.Items) == 0 {
+			return d.fail("requestParameters", ErrMalformed, "missing")
+		}
+		// The response lists the rules as created: judge those.
+		req = &rawRequest{}
 	}
 	dir := policy.Ingress
 	if egress {
@@ -562,13 +597,23 @@ func (d *decoder) groupCreated() error {
 func (d *decoder) prefixList() error {
 	ev, req, resp := d.ev, d.rec.RequestParameters, d.rec.ResponseElements
 	create := ev.Name == "CreateManagedPrefixList"
+	restore := ev.Name == "RestoreManagedPrefixListVersion"
 	base := "requestParameters.ModifyManagedPrefixListRequest"
 	var r *rawPrefixListRequest
 	if req != nil {
-		r = req.ModifyManagedPrefixList
-		if create {
+		switch {
+		case create:
 			r = req.CreateManagedPrefixList
 			base = "requestParameters.CreateManagedPrefixListRequest"
+		case restore:
+			r = req.RestorePrefixListVersion
+			base = "requestParameters.RestoreManagedPrefixListVersionRequest"
+			if r == nil && req.PrefixListID != "" {
+				r = &rawPrefixListRequest{PrefixListID: req.PrefixListID, CurrentVersion: req.CurrentVersion, PreviousVersion: req.PreviousVersion}
+				base = "requestParameters"
+			}
+		default:
+			r = req.ModifyManagedPrefixList
 		}
 	}
 	if r == nil {
@@ -580,6 +625,10 @@ func (d *decoder) prefixList() error {
 		return d.fail(base+".CurrentVersion", ErrMalformed, "not an integer")
 	}
 	pl.CurrentVersion = r.CurrentVersion.V
+	if r.PreviousVersion.Bad {
+		return d.fail(base+".PreviousVersion", ErrMalformed, "not an integer")
+	}
+	pl.RestoredVersion = r.PreviousVersion.V
 	var rp *rawPrefixList
 	if resp != nil {
 		switch {
@@ -589,6 +638,8 @@ func (d *decoder) prefixList() error {
 			rp = resp.CreateManagedPrefixListResponse.PrefixList
 		case resp.ModifyManagedPrefixListResponse != nil:
 			rp = resp.ModifyManagedPrefixListResponse.PrefixList
+		case resp.RestoreManagedPrefixListVersionResponse != nil:
+			rp = resp.RestoreManagedPrefixListVersionResponse.PrefixList
 		}
 	}
 	if rp != nil {
@@ -603,9 +654,14 @@ func (d *decoder) prefixList() error {
 		}
 	}
 	var err error
-	if create {
+	switch {
+	case create:
 		pl.Added, err = d.entries(r.Entry, base+".Entry")
-	} else {
+	case restore:
+		if pl.ID == "" {
+			return d.fail(base+".PrefixListId", ErrMalformed, "missing")
+		}
+	default:
 		if pl.ID == "" {
 			return d.fail(base+".PrefixListId", ErrMalformed, "missing")
 		}
@@ -664,8 +720,8 @@ func (d *decoder) tags() error {
 	return nil
 }
 
-// attachment decodes RunInstances, CreateNetworkInterface and
-// ModifyNetworkInterfaceAttribute.
+// attachment decodes RunInstances, CreateNetworkInterface,
+// ModifyNetworkInterfaceAttribute and ModifyInstanceAttribute.
 func (d *decoder) attachment() error {
 	ev, req, resp := d.ev, d.rec.RequestParameters, d.rec.ResponseElements
 	a := &Attachment{}
@@ -698,7 +754,10 @@ func (d *decoder) attachment() error {
 	}
 	a.NetworkInterfaceIDs = appendUnique(a.NetworkInterfaceIDs, req.NetworkInterfaceID)
 	named := len(a.GroupIDs) > 0
-	if !named && d.ev.Name == "ModifyNetworkInterfaceAttribute" {
+	if d.ev.Name == "ModifyInstanceAttribute" && named {
+		a.InstanceIDs = appendUnique(a.InstanceIDs, req.InstanceID)
+	}
+	if !named && (d.ev.Name == "ModifyNetworkInterfaceAttribute" || d.ev.Name == "ModifyInstanceAttribute") {
 		// Another attribute (description, sourceDestCheck...) changed:
 		// no group was attached.
 		*a = Attachment{}
@@ -743,11 +802,14 @@ func appendUnique(list []string, s string) []string {
 	return append(list, s)
 }
 
-// DecodeError says which event and field could not be decoded.
+// DecodeError says which event and field could not be decoded, with what
+// could be read of the event (any of them may be empty).
 type DecodeError struct {
 	EventID string
 	Field   string
 	Err     error
+
+	EventName, Account, Region, GroupID string
 }
 
 func (e *DecodeError) Error() string {

@@ -14,9 +14,9 @@ const (
 	KindRuleModified     Kind = "rule-modified"      // ModifySecurityGroupRules
 	KindRuleRevoked      Kind = "rule-revoked"       // Revoke*
 	KindGroupCreated     Kind = "group-created"      // CreateSecurityGroup
-	KindPrefixListChange Kind = "prefix-list-change" // Create/ModifyManagedPrefixList
+	KindPrefixListChange Kind = "prefix-list-change" // Create/ModifyManagedPrefixList, RestoreManagedPrefixListVersion
 	KindTagsChanged      Kind = "tags-changed"       // CreateTags/DeleteTags on sg-/sgr-
-	KindGroupsAttached   Kind = "groups-attached"    // RunInstances, CreateNetworkInterface, ModifyNetworkInterfaceAttribute
+	KindGroupsAttached   Kind = "groups-attached"    // RunInstances, CreateNetworkInterface, Modify{NetworkInterface,Instance}Attribute
 )
 
 // Actor is who made the call.
@@ -73,14 +73,18 @@ type Event struct {
 // Failed reports whether the call failed (errorCode present).
 func (e *Event) Failed() bool { return e.ErrorCode != "" }
 
-// PrefixListChange is a managed prefix list created or modified.
+// PrefixListChange is a managed prefix list created, modified or restored
+// to an earlier version.
 type PrefixListChange struct {
 	ID             string // empty for CreateManagedPrefixList without a response
 	Name           string
 	AddressFamily  string
 	CurrentVersion int64 // 0 when absent
-	Added          []PrefixListEntry
-	Removed        []PrefixListEntry
+	// RestoredVersion is the version RestoreManagedPrefixListVersion brought
+	// back (0 when absent); the entries it restored are not in the event.
+	RestoredVersion int64
+	Added           []PrefixListEntry
+	Removed         []PrefixListEntry
 }
 
 // PrefixListEntry is one CIDR of a prefix list.
@@ -97,8 +101,8 @@ type TagChange struct {
 }
 
 // Attachment is a set of groups attached to network interfaces or instances.
-// It is empty for a ModifyNetworkInterfaceAttribute that changed another
-// attribute than the groups.
+// It is empty for a ModifyNetworkInterfaceAttribute or ModifyInstanceAttribute
+// that changed another attribute than the groups.
 type Attachment struct {
 	GroupIDs            []string
 	NetworkInterfaceIDs []string

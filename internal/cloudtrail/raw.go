@@ -89,15 +89,22 @@ type rawRequest struct {
 	VPCID string `json:"vpcId"`
 
 	// Wrapped PascalCase requests.
-	ModifySecurityGroupRules *rawModifyRulesRequest   `json:"ModifySecurityGroupRulesRequest"`
-	ModifyManagedPrefixList  *rawPrefixListRequest    `json:"ModifyManagedPrefixListRequest"`
-	CreateManagedPrefixList  *rawPrefixListRequest    `json:"CreateManagedPrefixListRequest"`
-	ResourcesSet             *items[rawResourceItem]  `json:"resourcesSet"`
-	TagSet                   *items[rawTag]           `json:"tagSet"`
-	GroupSet                 *items[rawGroupRef]      `json:"groupSet"`
-	SecurityGroupIDSet       *items[idItem]           `json:"securityGroupIdSet"`
-	NetworkInterfaceSet      *items[rawInterfaceSpec] `json:"networkInterfaceSet"`
-	NetworkInterfaceID       string                   `json:"networkInterfaceId"`
+	ModifySecurityGroupRules *rawModifyRulesRequest `json:"ModifySecurityGroupRulesRequest"`
+	ModifyManagedPrefixList  *rawPrefixListRequest  `json:"ModifyManagedPrefixListRequest"`
+	CreateManagedPrefixList  *rawPrefixListRequest  `json:"CreateManagedPrefixListRequest"`
+	RestorePrefixListVersion *rawPrefixListRequest  `json:"RestoreManagedPrefixListVersionRequest"`
+	// RestoreManagedPrefixListVersion, if recorded flat.
+	PrefixListID    string  `json:"prefixListId"`
+	PreviousVersion jsonInt `json:"previousVersion"`
+	CurrentVersion  jsonInt `json:"currentVersion"`
+	// ModifyInstanceAttribute (with groupSet, or another attribute).
+	InstanceID          string                   `json:"instanceId"`
+	ResourcesSet        *items[rawResourceItem]  `json:"resourcesSet"`
+	TagSet              *items[rawTag]           `json:"tagSet"`
+	GroupSet            *items[rawGroupRef]      `json:"groupSet"`
+	SecurityGroupIDSet  *items[idItem]           `json:"securityGroupIdSet"`
+	NetworkInterfaceSet *items[rawInterfaceSpec] `json:"networkInterfaceSet"`
+	NetworkInterfaceID  string                   `json:"networkInterfaceId"`
 }
 
 type rawPermission struct {
@@ -179,13 +186,16 @@ type rawRuleSpec struct {
 }
 
 type rawPrefixListRequest struct {
-	PrefixListID   string                    `json:"PrefixListId"`
-	PrefixListName string                    `json:"PrefixListName"`
-	AddressFamily  string                    `json:"AddressFamily"`
-	CurrentVersion jsonInt                   `json:"CurrentVersion"`
-	AddEntry       oneOrMany[rawPrefixEntry] `json:"AddEntry"`
-	RemoveEntry    oneOrMany[rawPrefixEntry] `json:"RemoveEntry"`
-	Entry          oneOrMany[rawPrefixEntry] `json:"Entry"`
+	PrefixListID   string  `json:"PrefixListId"`
+	PrefixListName string  `json:"PrefixListName"`
+	AddressFamily  string  `json:"AddressFamily"`
+	CurrentVersion jsonInt `json:"CurrentVersion"`
+	// PreviousVersion is the version RestoreManagedPrefixListVersion
+	// restores.
+	PreviousVersion jsonInt                   `json:"PreviousVersion"`
+	AddEntry        oneOrMany[rawPrefixEntry] `json:"AddEntry"`
+	RemoveEntry     oneOrMany[rawPrefixEntry] `json:"RemoveEntry"`
+	Entry           oneOrMany[rawPrefixEntry] `json:"Entry"`
 }
 
 type rawPrefixEntry struct {
@@ -207,6 +217,9 @@ type rawResponse struct {
 	ModifyManagedPrefixListResponse *struct {
 		PrefixList *rawPrefixList `json:"prefixList"`
 	} `json:"ModifyManagedPrefixListResponse"`
+	RestoreManagedPrefixListVersionResponse *struct {
+		PrefixList *rawPrefixList `json:"prefixList"`
+	} `json:"RestoreManagedPrefixListVersionResponse"`
 	// RunInstances
 	InstancesSet *items[rawInstance] `json:"instancesSet"`
 	// CreateNetworkInterface

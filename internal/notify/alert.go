@@ -18,6 +18,9 @@ const (
 	ActionAlert       Action = "alert"
 	ActionExempt      Action = "exempt"
 	ActionFailed      Action = "failed"
+	// ActionGroupGone says the event's group no longer exists in the
+	// event's account and region, and so neither do its rules.
+	ActionGroupGone Action = "group-gone"
 )
 
 // Outcome is what happened to one rule (or prefix-list entry).
@@ -28,6 +31,7 @@ const (
 	OutcomeAlreadyGone Outcome = "already-gone"
 	OutcomeKept        Outcome = "kept"
 	OutcomeFailed      Outcome = "failed"
+	OutcomeGroupGone   Outcome = "group-gone"
 )
 
 // Alert is the JSON document published as the "default" message.
@@ -174,5 +178,6 @@ type Result struct {
 	AlreadyGone int    `json:"alreadyGone"`
 	Kept        int    `json:"kept"`
 	Failed      int    `json:"failed"`
+	GroupGone   int    `json:"groupGone,omitempty"`
 	Error       string `json:"error,omitempty"`
 }

@@ -137,6 +137,8 @@ func headline(a *Alert) string {
 		return "EXEMPT"
 	case ActionFailed:
 		return "FAILED to revert"
+	case ActionGroupGone:
+		return "GROUP GONE"
 	}
 	return "ALERT"
 }

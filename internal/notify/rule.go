@@ -187,6 +187,8 @@ func (a *Alert) Finalize() {
 			res.Kept++
 		case OutcomeFailed:
 			res.Failed++
+		case OutcomeGroupGone:
+			res.GroupGone++
 		}
 	}
 	res.Error = a.Outcome.Error

@@ -18,6 +18,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/sgwarden/sgwarden/internal/awsclients"
 	"github.com/sgwarden/sgwarden/internal/awsconfig"
 	"github.com/sgwarden/sgwarden/internal/awslocal"
 	"github.com/sgwarden/sgwarden/internal/notify"
@@ -75,7 +76,7 @@ func startAccount(t testing.TB, fx *awslocal.Fixture, opts ...acctOption) *testA
 	cfg.Retryer = awsconfig.NewRetryer(awsconfig.RetryOptions{NoClientRateLimit: true, MaxBackoff: 5 * time.Millisecond})
 	rc := Config{
 		Engine:       policy.Default(),
-		EC2:          ec2.NewFromConfig(cfg),
+		Clients:      ClientsFrom(awsclients.Local(cfg, acctID)),
 		SNS:          sns.NewFromConfig(cfg),
 		TopicARN:     a.topic,
 		RoleARN:      acctOwnRole,

@@ -15,6 +15,8 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/sgwarden/sgwarden/internal/awsclients"
+	"github.com/sgwarden/sgwarden/internal/awslocal"
 	"github.com/sgwarden/sgwarden/internal/policy"
 )
 
@@ -85,7 +87,7 @@ func benchViolatingAWSLocal(b *testing.B) {
 
 func benchViolatingOverhead(b *testing.B) {
 	fx := newFakeAWS()
-	r, err := New(Config{Engine: policy.Default(), EC2: fx, SNS: fx, TopicARN: "arn:aws:sns:us-east-1:" + acctID + ":" + acctTopic,
+	r, err := New(Config{Engine: policy.Default(), Clients: Only(awsclients.Key{Account: acctID, Region: awslocal.DefaultRegion}, fx), SNS: fx, TopicARN: "arn:aws:sns:us-east-1:" + acctID + ":" + acctTopic,
 		RoleARN: acctOwnRole, Now: func() time.Time { return acctNow },
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Metrics: io.Discard})
 	if err != nil {

@@ -26,176 +26,274 @@ func mayBePublic(cidr string) bool {
 	return policy.IsPublic(p)
 }
 
+// listChange is one prefix-list event on its way through
+// handlePrefixList's steps.
+type listChange struct {
+	list    *types.ManagedPrefixList
+	version int64
+	// added are the possibly public entries the event added (for a
+	// restore: every possibly public entry of the restored version).
+	added     []string
+	refs      []policy.Rule
+	groups    map[string]*types.SecurityGroup
+	js        []*judged
+	violGroup map[string]bool
+	offending []string
+	toRemove  []string
+	removed   bool
+}
+
+// handlePrefixList is the contract for a prefix-list change: judge the
+// event (only a possibly public entry can matter), confirm against the
+// list's current entries and every rule referencing it, remove the
+// offending entries when the policy says so, and alert.
 func (iv *invocation) handlePrefixList(ctx context.Context, res Result) (Result, error) {
+	added, why := iv.judgePrefixListEvent()
+	if why != "" {
+		return iv.ignore(ctx, res, why), nil
+	}
+	iv.log = iv.log.With("prefix_list_id", iv.ev.PrefixList.ID)
+	lc, why, err := iv.confirmPrefixList(ctx, added)
+	if err != nil {
+		return iv.failEvent(res, err)
+	}
+	if why != "" {
+		return iv.ignore(ctx, res, why), nil
+	}
+	a := iv.prefixListAlert(lc)
+	for _, j := range lc.js {
+		res.Kept = append(res.Kept, ruleRef(j.rule))
+		iv.logRule(ctx, j)
+	}
+	if err := iv.removeOffending(ctx, lc); err != nil {
+		return iv.fail(res, a, err)
+	}
+	return iv.alertPrefixList(ctx, res, lc, a)
+}
+
+// restoresVersion reports whether the event restores an earlier version of
+// a list: the restored entries are not in the event.
+func restoresVersion(name string) bool { return name == "RestoreManagedPrefixListVersion" }
+
+// judgePrefixListEvent returns the possibly public entries the event added,
+// or why the event needs no AWS call. A restore may bring back any entry,
+// so it is always confirmed.
+func (iv *invocation) judgePrefixListEvent() (added []string, why string) {
 	ev := iv.ev
 	pl := ev.PrefixList
 	if pl == nil || pl.ID == "" || ev.Name == "CreateManagedPrefixList" {
-		return iv.ignore(ctx, res, "new prefix list: no rule references it yet"), nil
+		return nil, "new prefix list: no rule references it yet"
 	}
-	var added []string
+	if restoresVersion(ev.Name) {
+		return nil, ""
+	}
 	for _, e := range pl.Added {
 		if mayBePublic(e.CIDR) {
 			added = append(added, e.CIDR)
 		}
 	}
 	if len(added) == 0 {
-		return iv.ignore(ctx, res, "no public entry added"), nil
+		return nil, "no public entry added"
 	}
-	iv.log = iv.log.With("prefix_list_id", pl.ID)
+	return added, ""
+}
 
+// confirmPrefixList reads the list's current version and entries and every
+// rule that references it, judges those rules with the current entries,
+// and finds which added public entries make them violate.
+func (iv *invocation) confirmPrefixList(ctx context.Context, added []string) (*listChange, string, error) {
+	if err := iv.connect(ctx); err != nil {
+		return nil, "", err
+	}
 	start := time.Now()
-	lists, err := iv.ec2.DescribeManagedPrefixLists(ctx, &ec2.DescribeManagedPrefixListsInput{PrefixListIds: []string{pl.ID}})
+	lc, entries, why, err := iv.readPrefixList(ctx, added)
+	iv.m.time(stageDescribe, start)
+	if err != nil || why != "" {
+		return nil, why, err
+	}
+	start = time.Now()
+	defer iv.m.time(stageEvaluate, start)
+	if !iv.judgeReferences(lc, entries) {
+		return nil, "referencing rules compliant", nil
+	}
+	iv.findOffending(lc, entries)
+	return lc, "", nil
+}
+
+// readPrefixList reads the list, its entries, the rules referencing it and
+// their groups; why says when there is nothing to judge.
+func (iv *invocation) readPrefixList(ctx context.Context, added []string) (lc *listChange, entries []types.PrefixListEntry, why string, err error) {
+	id := iv.ev.PrefixList.ID
+	lists, err := iv.ec2.DescribeManagedPrefixLists(ctx, &ec2.DescribeManagedPrefixListsInput{PrefixListIds: []string{id}})
 	if err != nil {
 		if IsPrefixListNotFound(err) {
-			iv.m.time(stageDescribe, start)
-			return iv.ignore(ctx, res, "prefix list gone"), nil
+			return nil, nil, "prefix list gone", nil
 		}
-		return iv.failPrefixList(ctx, res, fmt.Errorf("describe prefix list %s: %w", pl.ID, err), start)
+		return nil, nil, "", fmt.Errorf("describe prefix list %s: %w", id, err)
 	}
-	var list *types.ManagedPrefixList
+	lc = &listChange{added: added}
 	for i := range lists.PrefixLists {
-		if aws.ToString(lists.PrefixLists[i].PrefixListId) == pl.ID {
-			list = &lists.PrefixLists[i]
+		if aws.ToString(lists.PrefixLists[i].PrefixListId) == id {
+			lc.list = &lists.PrefixLists[i]
 		}
 	}
-	if list == nil {
-		iv.m.time(stageDescribe, start)
-		return iv.ignore(ctx, res, "prefix list gone"), nil
+	if lc.list == nil {
+		return nil, nil, "prefix list gone", nil
 	}
-	version := aws.ToInt64(list.Version)
-	entries, err := iv.prefixListEntries(ctx, pl.ID, version)
-	if err != nil {
-		return iv.failPrefixList(ctx, res, err, start)
+	lc.version = aws.ToInt64(lc.list.Version)
+	if entries, err = iv.prefixListEntries(ctx, id, lc.version); err != nil {
+		return nil, nil, "", err
+	}
+	if restoresVersion(iv.ev.Name) {
+		for _, e := range entries {
+			if c := aws.ToString(e.Cidr); mayBePublic(c) {
+				lc.added = append(lc.added, c)
+			}
+		}
+		if len(lc.added) == 0 {
+			return nil, nil, "no public entry restored", nil
+		}
 	}
 	// EC2 has no rule filter on a referenced prefix list: read every rule.
 	all, err := iv.describeRules(ctx, "", nil)
 	if err != nil {
-		return iv.failPrefixList(ctx, res, err, start)
+		return nil, nil, "", err
 	}
-	var refs []policy.Rule
 	groupSet := map[string]bool{}
 	for _, r := range all {
-		if r.Peer.Kind == policy.PeerPrefixList && r.Peer.PrefixListID == pl.ID {
-			refs = append(refs, r)
+		if r.Peer.Kind == policy.PeerPrefixList && r.Peer.PrefixListID == id {
+			lc.refs = append(lc.refs, r)
 			groupSet[r.GroupID] = true
 		}
 	}
-	if len(refs) == 0 {
-		iv.m.time(stageDescribe, start)
-		return iv.ignore(ctx, res, "prefix list not referenced by any rule"), nil
+	if len(lc.refs) == 0 {
+		return nil, nil, "prefix list not referenced by any rule", nil
 	}
-	groups, err := iv.describeGroups(ctx, sortedKeys(groupSet))
-	if err != nil {
-		return iv.failPrefixList(ctx, res, err, start)
+	if lc.groups, err = iv.describeGroups(ctx, sortedKeys(groupSet)); err != nil {
+		return nil, nil, "", err
 	}
-	iv.m.time(stageDescribe, start)
+	return lc, entries, "", nil
+}
 
-	// Judge every referencing rule with the list's current entries, then
-	// find which public entries make it violate.
-	start = time.Now()
+// judgeReferences judges every referencing rule with the list's current
+// entries; it reports whether any violates.
+func (iv *invocation) judgeReferences(lc *listChange, entries []types.PrefixListEntry) bool {
 	ec := iv.evalContext()
-	engine := iv.r.engine
+	lc.violGroup = map[string]bool{}
+	for i := range lc.refs {
+		r := &lc.refs[i]
+		if g := lc.groups[r.GroupID]; g != nil {
+			SetGroup(r, g)
+		}
+		setPrefixListEntries(&r.Peer, entries)
+		vs := iv.r.engine.Evaluate(r, ec, nil)
+		iv.m.evaluated++
+		if len(vs) == 0 {
+			continue
+		}
+		iv.m.violations++
+		lc.js = append(lc.js, &judged{rule: r, current: r, vs: vs, decision: Strongest(vs), outcome: notify.OutcomeKept})
+		lc.violGroup[r.GroupID] = true
+	}
+	return len(lc.js) > 0
+}
+
+// findOffending judges each added entry that is still in the list as the
+// peer of every violating rule: it offends when that alone draws an alert,
+// and is to be removed when it draws a revert.
+func (iv *invocation) findOffending(lc *listChange, entries []types.PrefixListEntry) {
+	ec := iv.evalContext()
 	current := map[string]bool{}
 	for _, e := range entries {
 		if p, err := parsePrefix(aws.ToString(e.Cidr)); err == nil {
 			current[p.String()] = true
 		}
 	}
-	var js []*judged
-	violGroups := map[string]bool{}
-	for i := range refs {
-		r := &refs[i]
-		if g := groups[r.GroupID]; g != nil {
-			SetGroup(r, g)
-		}
-		setPrefixListEntries(&r.Peer, entries)
-		vs := engine.Evaluate(r, ec, nil)
-		iv.m.evaluated++
-		if len(vs) == 0 {
-			continue
-		}
-		iv.m.violations++
-		js = append(js, &judged{rule: r, current: r, vs: vs, decision: Strongest(vs), outcome: notify.OutcomeKept})
-		violGroups[r.GroupID] = true
-	}
-	if len(js) == 0 {
-		iv.m.time(stageEvaluate, start)
-		return iv.ignore(ctx, res, "referencing rules compliant"), nil
-	}
-	var toRemove, offending []string
-	for _, cidr := range added {
+	for _, cidr := range lc.added {
 		p, err := parsePrefix(cidr)
 		if err != nil || !current[p.String()] {
 			continue
 		}
 		var d policy.Decision
-		for _, j := range js {
+		for _, j := range lc.js {
 			r := *j.rule
 			r.Peer = policy.Peer{Kind: policy.PeerIPv4, CIDR: p}
 			if p.Addr().Is6() {
 				r.Peer.Kind = policy.PeerIPv6
 			}
-			if s := Strongest(engine.Evaluate(&r, ec, nil)); DecisionRank(s) > DecisionRank(d) {
+			if s := Strongest(iv.r.engine.Evaluate(&r, ec, nil)); DecisionRank(s) > DecisionRank(d) {
 				d = s
 			}
 		}
 		if DecisionRank(d) >= DecisionRank(policy.DecisionAlert) {
-			offending = append(offending, p.String())
+			lc.offending = append(lc.offending, p.String())
 		}
 		if d == policy.DecisionRevert || d == policy.DecisionWouldRevert {
-			toRemove = append(toRemove, p.String())
+			lc.toRemove = append(lc.toRemove, p.String())
 		}
 	}
-	iv.m.time(stageEvaluate, start)
+}
 
-	a := iv.baseAlert(notify.ActionAlert)
-	a.PrefixList = &notify.PrefixList{ID: pl.ID, Name: aws.ToString(list.PrefixListName), Version: version,
-		Added: added, Offending: offending, ReferencedBy: len(refs)}
-	if len(violGroups) == 1 {
-		g := groups[js[0].rule.GroupID]
-		a.Group = groupDoc(js[0].rule.GroupID, "", g)
+// prefixListAlert is the alert as confirmed, before any removal.
+func (iv *invocation) prefixListAlert(lc *listChange) notify.Alert {
+	a := iv.baseAlert(prefixListAction(lc.js))
+	a.PrefixList = &notify.PrefixList{ID: iv.ev.PrefixList.ID, Name: aws.ToString(lc.list.PrefixListName), Version: lc.version,
+		Added: lc.added, Offending: lc.offending, ReferencedBy: len(lc.refs)}
+	if len(lc.violGroup) == 1 {
+		gid := lc.js[0].rule.GroupID
+		a.Group = groupDoc(gid, "", lc.groups[gid])
 	}
-	for _, j := range js {
-		a.Rules = append(a.Rules, notify.NewRule(j.rule, j.vs, j.decision, j.outcome))
-		res.Kept = append(res.Kept, j.rule.RuleID)
-		iv.logRule(ctx, j)
+	for _, j := range lc.js {
+		a.Rules = append(a.Rules, j.doc())
 	}
-	a.Action = prefixListAction(js)
-	if len(toRemove) > 0 && iv.r.cfg.PrefixListAction == policy.ActionRevert {
-		if iv.r.engine.Mode() == policy.ModeDryRun {
-			a.Action = notify.ActionWouldRevert
-		} else {
-			start = time.Now()
-			_, err := iv.ec2.ModifyManagedPrefixList(ctx, &ec2.ModifyManagedPrefixListInput{
-				PrefixListId:   aws.String(pl.ID),
-				CurrentVersion: aws.Int64(version),
-				RemoveEntries:  removeEntries(toRemove),
-			})
-			iv.m.time(stageRevoke, start)
-			if err != nil {
-				return iv.fail(ctx, res, a, fmt.Errorf("remove %v from %s (version %d): %w", toRemove, pl.ID, version, err))
-			}
-			a.Action = notify.ActionReverted
-			a.PrefixList.Removed = toRemove
-			res.RemovedEntries = toRemove
-			iv.m.reverted += len(toRemove)
-			iv.log.InfoContext(ctx, "prefix list entries removed", "entries", toRemove)
-		}
+	return a
+}
+
+// removeOffending removes the offending entries from the version it read,
+// when the policy's prefix-list action is revert and the mode enforces.
+// EC2 rejects the call if the list moved on meanwhile, so nothing newer is
+// undone.
+func (iv *invocation) removeOffending(ctx context.Context, lc *listChange) error {
+	if len(lc.toRemove) == 0 || iv.r.cfg.PrefixListAction != policy.ActionRevert || iv.r.engine.Mode() == policy.ModeDryRun {
+		return nil
+	}
+	id := iv.ev.PrefixList.ID
+	start := time.Now()
+	_, err := iv.ec2.ModifyManagedPrefixList(ctx, &ec2.ModifyManagedPrefixListInput{
+		PrefixListId:   aws.String(id),
+		CurrentVersion: aws.Int64(lc.version),
+		RemoveEntries:  removeEntries(lc.toRemove),
+	})
+	iv.m.time(stageRevoke, start)
+	if err != nil {
+		return fmt.Errorf("remove %v from %s (version %d): %w", lc.toRemove, id, lc.version, err)
+	}
+	lc.removed = true
+	iv.m.reverted += len(lc.toRemove)
+	iv.log.InfoContext(ctx, "prefix list entries removed", "entries", lc.toRemove)
+	return nil
+}
+
+// alertPrefixList sets the headline, lists the exposed ENIs and publishes.
+func (iv *invocation) alertPrefixList(ctx context.Context, res Result, lc *listChange, a notify.Alert) (Result, error) {
+	switch {
+	case lc.removed:
+		a.Action = notify.ActionReverted
+		a.PrefixList.Removed = lc.toRemove
+		res.RemovedEntries = lc.toRemove
+	case len(lc.toRemove) > 0 && iv.r.cfg.PrefixListAction == policy.ActionRevert:
+		a.Action = notify.ActionWouldRevert
 	}
 	if a.Action != notify.ActionExempt {
 		enis, err := iv.describeENIs(ctx, &ec2.DescribeNetworkInterfacesInput{
-			Filters: []types.Filter{{Name: aws.String("group-id"), Values: sortedKeys(violGroups)}},
+			Filters: []types.Filter{{Name: aws.String("group-id"), Values: sortedKeys(lc.violGroup)}},
 		})
 		if err != nil {
 			iv.log.WarnContext(ctx, "exposed ENIs unknown", "error", err.Error())
 		}
-		a.Exposed = exposedDocs(enis, js)
+		a.Exposed = exposedDocs(enis, lc.js)
 	}
-	if err := iv.publish(ctx, &res, a); err != nil {
-		iv.m.failed++
-		return res, err
-	}
-	return res, nil
+	return iv.alert(ctx, res, a)
 }
 
 // prefixListAction is the headline when no entry is removed: an alert
@@ -207,14 +305,6 @@ func prefixListAction(js []*judged) notify.Action {
 		}
 	}
 	return notify.ActionExempt
-}
-
-func (iv *invocation) failPrefixList(ctx context.Context, res Result, err error, start time.Time) (Result, error) {
-	iv.m.time(stageDescribe, start)
-	a := iv.baseAlert(notify.ActionFailed)
-	pl := iv.ev.PrefixList
-	a.PrefixList = &notify.PrefixList{ID: pl.ID, Name: pl.Name}
-	return iv.fail(ctx, res, a, err)
 }
 
 func removeEntries(cidrs []string) []types.RemovePrefixListEntry {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/sgwarden/sgwarden/internal/awsclients"
 	"github.com/sgwarden/sgwarden/internal/cloudtrail"
 	"github.com/sgwarden/sgwarden/internal/notify"
 	"github.com/sgwarden/sgwarden/internal/policy"
@@ -24,8 +25,11 @@ const ExemptTagKey = "sgwarden:exempt"
 type Config struct {
 	// Engine is the compiled policy (required).
 	Engine *policy.Engine
-	// EC2 and SNS are the AWS clients (required).
-	EC2 EC2API
+	// Clients gives the EC2 client of each event's own account and region
+	// (required); see ClientsFrom and Only. An event it does not serve
+	// fails (FAILED alert and an error).
+	Clients Clients
+	// SNS publishes the alerts (required).
 	SNS Publisher
 	// TopicARN receives the alerts (required).
 	TopicARN string
@@ -45,6 +49,10 @@ type Config struct {
 	Metrics io.Writer
 	// FunctionName is the EMF "Function" dimension (default "remediate").
 	FunctionName string
+	// MinReserve is the least time kept before the context's deadline for
+	// the FAILED alert (default DefaultMinReserve); the reserve is the
+	// larger of it and a tenth of the time left.
+	MinReserve time.Duration
 }
 
 // Remediator handles one CloudTrail event per call. It is safe for
@@ -62,8 +70,8 @@ func New(cfg Config) (*Remediator, error) {
 	if cfg.Engine == nil {
 		errs = append(errs, errors.New("policy engine is required"))
 	}
-	if cfg.EC2 == nil {
-		errs = append(errs, errors.New("EC2 client is required"))
+	if cfg.Clients == nil {
+		errs = append(errs, errors.New("EC2 clients are required"))
 	}
 	if cfg.SNS == nil {
 		errs = append(errs, errors.New("SNS client is required"))
@@ -101,6 +109,9 @@ func New(cfg Config) (*Remediator, error) {
 	if cfg.FunctionName == "" {
 		cfg.FunctionName = "remediate"
 	}
+	if cfg.MinReserve <= 0 {
+		cfg.MinReserve = DefaultMinReserve
+	}
 	if cfg.Metrics != nil {
 		cfg.Metrics = &syncWriter{w: cfg.Metrics}
 	}
@@ -114,20 +125,22 @@ func New(cfg Config) (*Remediator, error) {
 // Engine returns the policy engine in use (mode override applied).
 func (r *Remediator) Engine() *policy.Engine { return r.engine }
 
-// Reverter returns a Reverter on the remediator's EC2 client.
-func (r *Remediator) Reverter() *Reverter { return &Reverter{EC2: r.cfg.EC2, Logger: r.log} }
-
 // Result says what one invocation did. It is also the Lambda response.
 type Result struct {
 	EventID   string        `json:"eventId,omitempty"`
 	EventName string        `json:"eventName,omitempty"`
 	Action    notify.Action `json:"action,omitempty"`
 	// Ignored says why the event needed no alert, e.g. "compliant".
-	Ignored     string   `json:"ignored,omitempty"`
+	Ignored string `json:"ignored,omitempty"`
+	// Revoked, AlreadyGone, Kept and Failed name rules by ID, or by their
+	// tuple ("ingress tcp/22 from 0.0.0.0/0") when no rule ID is known.
 	Revoked     []string `json:"revoked,omitempty"`
 	AlreadyGone []string `json:"alreadyGone,omitempty"`
 	Kept        []string `json:"kept,omitempty"`
 	Failed      []string `json:"failed,omitempty"`
+	// GroupGone is the ID (or name) of the event's group when it no longer
+	// exists in the event's account and region.
+	GroupGone string `json:"groupGone,omitempty"`
 	// RemovedEntries are prefix-list entries removed.
 	RemovedEntries []string `json:"removedEntries,omitempty"`
 	Published      bool     `json:"published"`
@@ -138,16 +151,29 @@ type Result struct {
 	Alert *notify.Alert `json:"-"`
 }
 
-// Handle processes one EventBridge event (or bare CloudTrail record).
+// Handle processes one EventBridge event (or bare CloudTrail record). It
+// keeps the contract of docs/remediate.md: every event of a supported API
+// ends in exactly one of
 //
-// It returns an error, so that Lambda retries and finally sends the event to
-// the on-failure destination, when the event is malformed, when AWS fails
-// with anything but a throttle or 5xx that the SDK's retryer absorbs, or
-// when the alert cannot be published. Reverting is idempotent, so a retry
-// is always safe.
+//  1. the offending rules verified gone in the event's own account and
+//     region (revoked now, or seen absent from a group that exists), with
+//     one alert saying which; a group that no longer exists is its own
+//     outcome (action group-gone);
+//  2. a compliant, exempt or dry-run decision, alerted where the policy
+//     asks (a compliant event makes no AWS call);
+//  3. a returned error, so that Lambda retries and its on-failure
+//     destination keeps the event, and a FAILED alert naming the event,
+//     the group and why.
+//
+// Case 3 covers an event that cannot be decoded (the alert carries what
+// could be read), an account or region Config.Clients does not serve, any
+// AWS failure the SDK's retryer does not absorb, a not-found that could not
+// be confirmed, and an alert that cannot be published. When ctx has a
+// deadline, the AWS calls run under a context that ends a reserve before it
+// (Config.MinReserve), and the reserve is spent on the FAILED alert.
+// Reverting is idempotent, so a retry is always safe.
 func (r *Remediator) Handle(ctx context.Context, raw json.RawMessage) (res Result, err error) {
-	iv := &invocation{r: r, calls: &callCounter{}, now: r.cfg.Now()}
-	iv.ec2 = countingEC2{api: r.cfg.EC2, n: iv.calls}
+	iv := &invocation{r: r, calls: &callCounter{}, now: r.cfg.Now(), outer: ctx}
 	iv.sns = countingSNS{api: r.cfg.SNS, n: iv.calls}
 	iv.log = r.log
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
@@ -157,6 +183,8 @@ func (r *Remediator) Handle(ctx context.Context, raw json.RawMessage) (res Resul
 		res.AWSCalls = int(iv.calls.n.Load())
 		iv.m.write(r.cfg.Metrics, r.cfg.FunctionName, res.EventID, iv.now)
 	}()
+	work, cancel := withReserve(ctx, r.cfg.MinReserve)
+	defer cancel()
 
 	start := time.Now()
 	ev, err := cloudtrail.Decode(raw)
@@ -166,9 +194,7 @@ func (r *Remediator) Handle(ctx context.Context, raw json.RawMessage) (res Resul
 			iv.log.LogAttrs(ctx, slog.LevelInfo, "event ignored: unsupported", slog.String("error", err.Error()))
 			return Result{Ignored: "unsupported event"}, nil
 		}
-		iv.m.failed++
-		iv.log.LogAttrs(ctx, slog.LevelError, "event rejected: cannot decode", slog.String("error", err.Error()))
-		return Result{}, fmt.Errorf("decode event: %w", err)
+		return iv.failUndecodable(err)
 	}
 	iv.ev = ev
 	iv.log = iv.log.With(slog.String("event_id", ev.ID), slog.String("event_name", ev.Name))
@@ -186,13 +212,13 @@ func (r *Remediator) Handle(ctx context.Context, raw json.RawMessage) (res Resul
 	}
 	switch ev.Kind {
 	case cloudtrail.KindRuleAdded, cloudtrail.KindRuleModified:
-		return iv.handleRules(ctx, res)
+		return iv.handleRules(work, res)
 	case cloudtrail.KindPrefixListChange:
-		return iv.handlePrefixList(ctx, res)
+		return iv.handlePrefixList(work, res)
 	case cloudtrail.KindTagsChanged:
-		return iv.handleTags(ctx, res)
+		return iv.handleTags(work, res)
 	case cloudtrail.KindGroupsAttached:
-		return iv.handleAttachment(ctx, res)
+		return iv.handleAttachment(work, res)
 	}
 	return iv.ignore(ctx, res, "nothing to check ("+string(ev.Kind)+")"), nil
 }
@@ -201,7 +227,7 @@ func (r *Remediator) Handle(ctx context.Context, raw json.RawMessage) (res Resul
 type invocation struct {
 	r     *Remediator
 	ev    *cloudtrail.Event
-	ec2   EC2API
+	ec2   EC2API // set by connect
 	sns   Publisher
 	calls *callCounter
 	m     metrics
@@ -210,6 +236,25 @@ type invocation struct {
 	// eventLog is log before any group_id was added, for loggers that add
 	// their own (a key must appear once per record).
 	eventLog *slog.Logger
+	// outer is Handle's own context, which runs to the Lambda deadline:
+	// the FAILED alert is published under it, in the reserve.
+	outer context.Context
+}
+
+// connect sets iv.ec2 to the client of the event's own account and region.
+// It is called right before the first EC2 call, so that a compliant event
+// makes none (not even an assume-role).
+func (iv *invocation) connect(ctx context.Context) error {
+	if iv.ec2 != nil {
+		return nil
+	}
+	k := awsclients.Key{Account: iv.ev.Account, Region: iv.ev.Region}
+	api, err := iv.r.cfg.Clients.EC2(ctx, k)
+	if err != nil {
+		return fmt.Errorf("EC2 client for the event's account and region %s: %w", k, err)
+	}
+	iv.ec2 = countingEC2{api: api, n: iv.calls}
+	return nil
 }
 
 func (iv *invocation) ignore(ctx context.Context, res Result, why string) Result {
@@ -239,7 +284,21 @@ func (iv *invocation) baseAlert(action notify.Action) notify.Alert {
 	}
 }
 
-// publish sends the alert and records it in res.
+// eventGroup is the group the event names, for a FAILED alert raised before
+// the group was read.
+func (iv *invocation) eventGroup() *notify.Group {
+	ev := iv.ev
+	switch {
+	case ev.GroupID != "" || ev.GroupName != "":
+		return &notify.Group{ID: ev.GroupID, Name: ev.GroupName}
+	case ev.Attachment != nil && len(ev.Attachment.GroupIDs) == 1:
+		return &notify.Group{ID: ev.Attachment.GroupIDs[0]}
+	}
+	return nil
+}
+
+// publish sends the alert and records it in res. A failed publish of any
+// alert but a FAILED one turns into a FAILED alert (case 3).
 func (iv *invocation) publish(ctx context.Context, res *Result, a notify.Alert) error {
 	start := time.Now()
 	defer iv.m.time(stagePublish, start)
@@ -256,7 +315,7 @@ func (iv *invocation) publish(ctx context.Context, res *Result, a notify.Alert) 
 	out, err := iv.sns.Publish(ctx, in)
 	if err != nil {
 		iv.log.LogAttrs(ctx, slog.LevelError, "alert not published", slog.String("action", string(a.Action)), slog.String("error", err.Error()))
-		return fmt.Errorf("publish %s alert for event %s: %w", a.Action, iv.ev.ID, err)
+		return fmt.Errorf("publish %s alert for event %s: %w", a.Action, a.Event.ID, err)
 	}
 	res.Published = true
 	if out != nil && out.MessageId != nil {
@@ -267,17 +326,53 @@ func (iv *invocation) publish(ctx context.Context, res *Result, a notify.Alert) 
 	return nil
 }
 
-// fail publishes a "failed" alert (best effort) and returns cause, so that
-// Lambda retries the event and finally keeps it in the DLQ.
-func (iv *invocation) fail(ctx context.Context, res Result, a notify.Alert, cause error) (Result, error) {
+// alert publishes a (non-FAILED) alert; if that fails, the event fails.
+func (iv *invocation) alert(ctx context.Context, res Result, a notify.Alert) (Result, error) {
+	err := iv.publish(ctx, &res, a)
+	if err == nil {
+		return res, nil
+	}
+	res.Published = false
+	return iv.fail(res, a, err)
+}
+
+// fail publishes a FAILED alert and returns cause, so that Lambda retries
+// the event and finally keeps it in the DLQ. It publishes under Handle's own
+// context: the work's context may have ended at the reserve.
+func (iv *invocation) fail(res Result, a notify.Alert, cause error) (Result, error) {
 	iv.m.failed++
 	a.Action = notify.ActionFailed
 	a.Outcome.Error = cause.Error()
-	iv.log.LogAttrs(ctx, slog.LevelError, "remediation failed", slog.String("error", cause.Error()))
-	if err := iv.publish(ctx, &res, a); err != nil {
-		return res, errors.Join(cause, err)
+	iv.log.LogAttrs(iv.outer, slog.LevelError, "remediation failed", slog.String("error", cause.Error()))
+	if err := iv.publish(iv.outer, &res, a); err != nil {
+		// One line: Lambda and the logs show the error's text as is.
+		return res, fmt.Errorf("%w; and the FAILED alert: %w", cause, err)
 	}
 	return res, cause
+}
+
+// failEvent is fail for a cause found before the group was read.
+func (iv *invocation) failEvent(res Result, cause error) (Result, error) {
+	a := iv.baseAlert(notify.ActionFailed)
+	a.Group = iv.eventGroup()
+	if pl := iv.ev.PrefixList; pl != nil {
+		a.PrefixList = &notify.PrefixList{ID: pl.ID, Name: pl.Name}
+	}
+	return iv.fail(res, a, cause)
+}
+
+// failUndecodable fails an event of a supported API that cannot be
+// decoded, with whatever the decoder could read.
+func (iv *invocation) failUndecodable(err error) (Result, error) {
+	iv.ev = &cloudtrail.Event{}
+	var de *cloudtrail.DecodeError
+	if errors.As(err, &de) {
+		iv.ev = &cloudtrail.Event{ID: de.EventID, Name: de.EventName, Account: de.Account, Region: de.Region, GroupID: de.GroupID}
+	}
+	res := Result{EventID: iv.ev.ID, EventName: iv.ev.Name}
+	iv.log = iv.log.With(slog.String("event_id", iv.ev.ID))
+	// err names the event and the field (*cloudtrail.DecodeError).
+	return iv.failEvent(res, err)
 }
 
 // ownRole recognises sgwarden's own principal.

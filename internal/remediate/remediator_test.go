@@ -612,9 +612,18 @@ func TestBadEvents(t *testing.T) {
 			} else if err != nil || res.Ignored != tt.wantIgnored {
 				t.Errorf("Handle = %+v, %v; want ignored %q", res, err, tt.wantIgnored)
 			}
-			a.wantCalls()
-			if res.AWSCalls != 0 || len(a.alerts()) != 0 {
-				t.Errorf("AWS calls %d, alerts %d; want none", res.AWSCalls, len(a.alerts()))
+			if tt.wantErr {
+				// Fail closed: a FAILED alert with what could be read, and
+				// no other AWS call.
+				a.wantCalls("Publish")
+				if al := a.oneAlert(); al.Action != notify.ActionFailed || al.Outcome.Error == "" {
+					t.Errorf("alert = %s (error %q), want failed with the reason", al.Action, al.Outcome.Error)
+				}
+			} else {
+				a.wantCalls()
+				if res.AWSCalls != 0 || len(a.alerts()) != 0 {
+					t.Errorf("AWS calls %d, alerts %d; want none", res.AWSCalls, len(a.alerts()))
+				}
 			}
 			a.wantRules(acctWebSG, []string{ruleSSH}, nil)
 			if !strings.Contains(a.logs.String(), `"level":`) {
@@ -739,7 +748,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		wantErr []string
 	}{
 		{"no engine", func(c *Config) { c.Engine = nil }, []string{"policy engine"}},
-		{"no clients", func(c *Config) { c.EC2, c.SNS = nil, nil }, []string{"EC2 client", "SNS client"}},
+		{"no clients", func(c *Config) { c.Clients, c.SNS = nil, nil }, []string{"EC2 clients", "SNS client"}},
 		{"bad topic", func(c *Config) { c.TopicARN = "alerts" }, []string{`"alerts" is not an SNS topic ARN`}},
 		{"bad mode and action", func(c *Config) { c.Mode, c.PrefixListAction = "yolo", "delete" }, []string{`mode "yolo"`, `prefix list action "delete"`}},
 		{"bad role", func(c *Config) { c.RoleARN = "arn:aws:iam::123456789012:user/bob" }, []string{"not an IAM role ARN"}},

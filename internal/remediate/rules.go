@@ -3,6 +3,8 @@ package remediate
 import (
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -28,6 +30,8 @@ type judged struct {
 	outcome  notify.Outcome
 	note     string
 	err      error
+	// unverified marks a not-found answer of the revoke, not yet seen.
+	unverified bool
 }
 
 // DecisionRank orders decisions by strength: revert 4, would-revert 3,
@@ -58,12 +62,46 @@ func Strongest(vs []policy.Violation) policy.Decision {
 	return d
 }
 
+// ruleChange is one rule event on its way through handleRules' steps.
+type ruleChange struct {
+	// groupID is the group as resolved: the groupName form learns it from
+	// the describe.
+	groupID  string
+	st       *groupState
+	js       []*judged
+	toRevert []policy.Violation
+	needENIs bool
+	enis     []policy.ENI
+}
+
+// handleRules is the contract for added or modified rules, step by step:
+// judge the event's rules (a compliant change stops here, with no AWS
+// call), confirm the candidates against the group's current state, revoke
+// what still violates, verify that every rule reported gone was seen gone,
+// and alert.
 func (iv *invocation) handleRules(ctx context.Context, res Result) (Result, error) {
+	candidates := iv.judgeEventRules()
+	if len(candidates) == 0 {
+		return iv.ignore(ctx, res, "compliant"), nil
+	}
+	rc, err := iv.confirmRules(ctx, candidates)
+	if err != nil {
+		return iv.failRules(res, candidates, err)
+	}
+	if rc.st.group == nil {
+		return iv.alertGroupGone(ctx, res, rc)
+	}
+	err = iv.revokeRules(ctx, rc)
+	err = errors.Join(err, iv.verifyGone(ctx, rc))
+	return iv.alertRules(ctx, res, rc, err)
+}
+
+// judgeEventRules returns the event's rules that violate some check, judged
+// from the event alone: the event is a hint.
+func (iv *invocation) judgeEventRules() []*policy.Rule {
 	ev := iv.ev
 	ec := iv.evalContext()
 	engine := iv.r.engine
-
-	// 1. The event is a hint: a compliant change costs no AWS call.
 	start := time.Now()
 	var candidates []*policy.Rule
 	var scratch []policy.Violation
@@ -90,46 +128,44 @@ func (iv *invocation) handleRules(ctx context.Context, res Result) (Result, erro
 	}
 	iv.m.evaluated += len(ev.Rules)
 	iv.m.time(stageEvaluate, start)
-	if len(candidates) == 0 {
-		return iv.ignore(ctx, res, "compliant"), nil
-	}
+	return candidates
+}
 
-	// 2. The current state is the truth.
-	start = time.Now()
+// confirmRules reads the group's current state, the truth, pairs each
+// candidate with its current rule and judges it again. A candidate absent
+// from a group that exists is seen gone; one whose decision is still revert
+// joins toRevert.
+func (iv *invocation) confirmRules(ctx context.Context, candidates []*policy.Rule) (*ruleChange, error) {
+	ev := iv.ev
+	if err := iv.connect(ctx); err != nil {
+		return nil, err
+	}
+	start := time.Now()
 	st, err := iv.describeGroup(ctx, ev.GroupID, ev.GroupName)
 	iv.m.time(stageDescribe, start)
 	if err != nil {
-		a := iv.baseAlert(notify.ActionFailed)
-		a.Group = &notify.Group{ID: ev.GroupID, Name: ev.GroupName}
-		for _, c := range candidates {
-			vs := engine.Evaluate(c, ec, nil)
-			nr := notify.NewRule(c, vs, Strongest(vs), notify.OutcomeFailed)
-			a.Rules = append(a.Rules, nr)
-			res.Failed = append(res.Failed, c.RuleID)
-		}
-		return iv.fail(ctx, res, a, err)
+		return nil, err
 	}
-	groupID := ev.GroupID
-	if st.group != nil && aws.ToString(st.group.GroupId) != groupID {
+	rc := &ruleChange{groupID: ev.GroupID, st: st}
+	if st.group != nil && aws.ToString(st.group.GroupId) != rc.groupID {
 		// The groupName form: the ID is known only now.
-		groupID = aws.ToString(st.group.GroupId)
-		iv.log = iv.eventLog.With(slog.String("group_id", groupID))
+		rc.groupID = aws.ToString(st.group.GroupId)
+		iv.log = iv.eventLog.With(slog.String("group_id", rc.groupID))
 	}
 
 	start = time.Now()
-	js := iv.match(candidates, st)
+	rc.js = iv.match(candidates, st)
 	var cur []*policy.Rule
-	for _, j := range js {
+	for _, j := range rc.js {
 		if j.current != nil {
 			cur = append(cur, j.current)
 		}
 	}
 	iv.resolvePrefixLists(ctx, cur)
-	var toRevert []policy.Violation
-	needENIs := false
-	for _, j := range js {
+	ec := iv.evalContext()
+	for _, j := range rc.js {
 		if j.current != nil {
-			j.vs = engine.Evaluate(j.current, ec, nil)
+			j.vs = iv.r.engine.Evaluate(j.current, ec, nil)
 		} else {
 			// Gone: judge the event's rule with what is known of the group,
 			// to say what it was.
@@ -137,14 +173,14 @@ func (iv *invocation) handleRules(ctx context.Context, res Result) (Result, erro
 			if st.group != nil {
 				SetGroup(&r, st.group)
 			}
-			j.vs = engine.Evaluate(&r, ec, nil)
+			j.vs = iv.r.engine.Evaluate(&r, ec, nil)
 		}
 		j.decision = Strongest(j.vs)
 		switch {
 		case j.current == nil:
 			j.outcome = notify.OutcomeAlreadyGone
 		case j.decision == policy.DecisionRevert:
-			toRevert = append(toRevert, j.vs...)
+			rc.toRevert = append(rc.toRevert, j.vs...)
 		default:
 			j.outcome = notify.OutcomeKept
 			if j.decision == "" {
@@ -152,7 +188,7 @@ func (iv *invocation) handleRules(ctx context.Context, res Result) (Result, erro
 			}
 		}
 		if j.current != nil && j.current.Direction == policy.Ingress && DecisionRank(j.decision) >= DecisionRank(policy.DecisionAlert) {
-			needENIs = true
+			rc.needENIs = true
 		}
 		if j.decision != "" {
 			iv.m.violations++
@@ -161,34 +197,37 @@ func (iv *invocation) handleRules(ctx context.Context, res Result) (Result, erro
 	// The current rules are the event's rules judged again: not counted
 	// twice in Evaluated.
 	iv.m.time(stageEvaluate, start)
+	return rc, nil
+}
 
-	// 3. Revert (and find what the rules exposed, concurrently).
+// revokeRules revokes toRevert by rule ID and, concurrently, lists the ENIs
+// the group's violating ingress rules exposed.
+func (iv *invocation) revokeRules(ctx context.Context, rc *ruleChange) error {
 	var (
 		wg      sync.WaitGroup
-		enis    []policy.ENI
 		eniErr  error
 		outs    []RuleOutcome
 		revErr  error
 		revTime time.Duration
 		eniTime time.Duration
 	)
-	if needENIs && groupID != "" {
+	if rc.needENIs && rc.groupID != "" {
 		wg.Go(func() {
 			t := time.Now()
-			enis, eniErr = iv.describeENIs(ctx, &ec2.DescribeNetworkInterfacesInput{
-				Filters: []types.Filter{{Name: aws.String("group-id"), Values: []string{groupID}}},
+			rc.enis, eniErr = iv.describeENIs(ctx, &ec2.DescribeNetworkInterfacesInput{
+				Filters: []types.Filter{{Name: aws.String("group-id"), Values: []string{rc.groupID}}},
 			})
 			eniTime = time.Since(t)
 		})
 	}
-	if len(toRevert) > 0 {
+	if len(rc.toRevert) > 0 {
 		t := time.Now()
 		rv := &Reverter{EC2: iv.ec2, Logger: iv.eventLog}
-		outs, revErr = rv.RevertRules(ctx, groupID, toRevert)
+		outs, revErr = rv.RevertRules(ctx, rc.groupID, rc.toRevert)
 		revTime = time.Since(t)
 	}
 	wg.Wait()
-	if len(toRevert) > 0 {
+	if len(rc.toRevert) > 0 {
 		iv.m.add(stageRevoke, revTime)
 	}
 	if eniTime > 0 {
@@ -202,7 +241,7 @@ func (iv *invocation) handleRules(ctx context.Context, res Result) (Result, erro
 	for i := range outs {
 		byID[outs[i].RuleID] = &outs[i]
 	}
-	for _, j := range js {
+	for _, j := range rc.js {
 		if j.current == nil || j.decision != policy.DecisionRevert {
 			continue
 		}
@@ -212,47 +251,141 @@ func (iv *invocation) handleRules(ctx context.Context, res Result) (Result, erro
 			continue
 		}
 		j.outcome, j.err = o.Outcome, o.Err
-		if o.Outcome == notify.OutcomeAlreadyGone {
-			j.note = joinNote(j.note, "not found: already reverted")
-		}
+		// A not-found from the revoke is a claim, to be seen in verifyGone.
+		j.unverified = o.Outcome == notify.OutcomeAlreadyGone
 	}
+	return revErr
+}
 
-	// 4. Alert.
-	a := iv.baseAlert("")
-	a.Group = groupDoc(ev.GroupID, ev.GroupName, st.group)
-	for _, j := range js {
-		nr := notify.NewRule(j.rule, j.vs, j.decision, j.outcome)
-		nr.Note = j.note
-		if j.err != nil {
-			nr.Error = j.err.Error()
-		}
-		a.Rules = append(a.Rules, nr)
-		iv.logRule(ctx, j)
-		switch j.outcome {
-		case notify.OutcomeRevoked:
-			res.Revoked = append(res.Revoked, j.rule.RuleID)
-			iv.m.reverted++
-		case notify.OutcomeAlreadyGone:
-			res.AlreadyGone = append(res.AlreadyGone, j.rule.RuleID)
-		case notify.OutcomeKept:
-			res.Kept = append(res.Kept, j.rule.RuleID)
-		case notify.OutcomeFailed:
-			res.Failed = append(res.Failed, j.rule.RuleID)
+// verifyGone reads the group again when a revoke answered not-found: a rule
+// counts as already gone only when the group still exists and the rule is
+// absent from it. A rule still present has failed; a group that vanished
+// makes its rules group-gone.
+func (iv *invocation) verifyGone(ctx context.Context, rc *ruleChange) error {
+	var claims []*judged
+	for _, j := range rc.js {
+		if j.unverified {
+			claims = append(claims, j)
 		}
 	}
-	a.Exposed = exposedDocs(enis, js)
-	a.Action = actionOf(js)
-	if revErr != nil {
-		return iv.fail(ctx, res, a, revErr)
+	if len(claims) == 0 {
+		return nil
+	}
+	start := time.Now()
+	st, err := iv.describeGroup(ctx, rc.groupID, "")
+	iv.m.time(stageDescribe, start)
+	var errs []error
+	for _, j := range claims {
+		j.unverified = false
+		switch {
+		case err != nil:
+			j.outcome, j.err = notify.OutcomeFailed, fmt.Errorf("revoke answered not found; confirming %s: %w", j.current.RuleID, err)
+		case st.group == nil:
+			j.outcome, j.note = notify.OutcomeGroupGone, joinNote(j.note, "group deleted")
+		case st.has(j.current.RuleID):
+			j.outcome = notify.OutcomeFailed
+			j.err = fmt.Errorf("revoke %s on %s answered not found, but the rule is still there", j.current.RuleID, rc.groupID)
+		default:
+			j.note = joinNote(j.note, "not found: already reverted")
+			continue
+		}
+		if j.err != nil {
+			errs = append(errs, j.err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// alertRules publishes the one alert of the event and fills res. A revoke
+// or verify failure makes it a FAILED alert and an error.
+func (iv *invocation) alertRules(ctx context.Context, res Result, rc *ruleChange, stepErr error) (Result, error) {
+	ev := iv.ev
+	a := iv.baseAlert("")
+	a.Group = groupDoc(ev.GroupID, ev.GroupName, rc.st.group)
+	for _, j := range rc.js {
+		a.Rules = append(a.Rules, j.doc())
+		iv.logRule(ctx, j)
+		res.record(j)
+		if j.outcome == notify.OutcomeRevoked {
+			iv.m.reverted++
+		}
+	}
+	a.Exposed = exposedDocs(rc.enis, rc.js)
+	a.Action = actionOf(rc.js)
+	if stepErr != nil {
+		return iv.fail(res, a, stepErr)
 	}
 	if a.Action == "" {
 		return iv.ignore(ctx, res, "no longer violates"), nil
 	}
-	if err := iv.publish(ctx, &res, a); err != nil {
-		iv.m.failed++
-		return res, err
+	return iv.alert(ctx, res, a)
+}
+
+// alertGroupGone reports that the event's group no longer exists in the
+// event's own account and region, so neither do its rules.
+func (iv *invocation) alertGroupGone(ctx context.Context, res Result, rc *ruleChange) (Result, error) {
+	ev := iv.ev
+	a := iv.baseAlert(notify.ActionGroupGone)
+	a.Group = groupDoc(ev.GroupID, ev.GroupName, nil)
+	for _, j := range rc.js {
+		j.outcome = notify.OutcomeGroupGone
+		j.note = "group not found in " + ev.Account + "/" + ev.Region
+		a.Rules = append(a.Rules, j.doc())
+		iv.logRule(ctx, j)
 	}
-	return res, nil
+	res.GroupGone = cmp.Or(ev.GroupID, ev.GroupName)
+	return iv.alert(ctx, res, a)
+}
+
+// failRules fails the event before any rule was confirmed.
+func (iv *invocation) failRules(res Result, candidates []*policy.Rule, cause error) (Result, error) {
+	a := iv.baseAlert(notify.ActionFailed)
+	a.Group = iv.eventGroup()
+	ec := iv.evalContext()
+	for _, c := range candidates {
+		vs := iv.r.engine.Evaluate(c, ec, nil)
+		nr := notify.NewRule(c, vs, Strongest(vs), notify.OutcomeFailed)
+		a.Rules = append(a.Rules, nr)
+		res.Failed = append(res.Failed, ruleRef(c))
+	}
+	return iv.fail(res, a, cause)
+}
+
+// doc is the alert's view of a judged rule.
+func (j *judged) doc() notify.Rule {
+	nr := notify.NewRule(j.rule, j.vs, j.decision, j.outcome)
+	nr.Note = j.note
+	if j.err != nil {
+		nr.Error = j.err.Error()
+	}
+	return nr
+}
+
+// record lists j's rule under its outcome.
+func (res *Result) record(j *judged) {
+	ref := ruleRef(j.rule)
+	switch j.outcome {
+	case notify.OutcomeRevoked:
+		res.Revoked = append(res.Revoked, ref)
+	case notify.OutcomeAlreadyGone:
+		res.AlreadyGone = append(res.AlreadyGone, ref)
+	case notify.OutcomeKept:
+		res.Kept = append(res.Kept, ref)
+	case notify.OutcomeFailed:
+		res.Failed = append(res.Failed, ref)
+	case notify.OutcomeGroupGone:
+		res.GroupGone = j.rule.GroupID
+	}
+}
+
+// ruleRef names a rule by its ID, or by its tuple when no ID is known (a
+// rule matched by tuple and not found).
+func ruleRef(r *policy.Rule) string {
+	if r.RuleID != "" {
+		return r.RuleID
+	}
+	nr := notify.NewRule(r, nil, "", "")
+	return nr.Direction + " " + notify.Short(&nr)
 }
 
 // match pairs each candidate with its current rule: by rule ID when the
@@ -273,7 +406,7 @@ func (iv *invocation) match(candidates []*policy.Rule, st *groupState) []*judged
 			if !SameTuple(c, j.current) {
 				j.note = "changed since the event; judged as it is now"
 			}
-		} else {
+		} else if st.group != nil {
 			j.note = "not found: already reverted"
 		}
 		js = append(js, j)
@@ -294,12 +427,15 @@ func joinNote(a, b string) string {
 // actionOf is the event's headline action.
 func actionOf(js []*judged) notify.Action {
 	var best notify.Action
-	rank := map[notify.Action]int{notify.ActionExempt: 1, notify.ActionAlert: 2, notify.ActionWouldRevert: 3, notify.ActionReverted: 4, notify.ActionFailed: 5}
+	rank := map[notify.Action]int{notify.ActionExempt: 1, notify.ActionAlert: 2, notify.ActionWouldRevert: 3,
+		notify.ActionGroupGone: 4, notify.ActionReverted: 5, notify.ActionFailed: 6}
 	for _, j := range js {
 		var a notify.Action
 		switch {
 		case j.outcome == notify.OutcomeFailed:
 			a = notify.ActionFailed
+		case j.outcome == notify.OutcomeGroupGone:
+			a = notify.ActionGroupGone
 		case j.outcome == notify.OutcomeRevoked,
 			j.outcome == notify.OutcomeAlreadyGone && j.decision == policy.DecisionRevert:
 			a = notify.ActionReverted

@@ -33,9 +33,5 @@ func (iv *invocation) handleTags(ctx context.Context, res Result) (Result, error
 		}
 	}
 	iv.log.InfoContext(ctx, "exemption "+change, "resources", tc.ResourceIDs, "value", value, "actor", iv.ev.Actor.ARN)
-	if err := iv.publish(ctx, &res, a); err != nil {
-		iv.m.failed++
-		return res, err
-	}
-	return res, nil
+	return iv.alert(ctx, res, a)
 }
