@@ -65,6 +65,9 @@ func render(ts []*Template, fs []Finding) string {
 			peer = "(unknown)"
 		}
 		fmt.Fprintf(&b, " group=%s %s %s %s: %s %s", r.GroupID, r.Direction, r.ProtoPorts(), peer, f.Violation.CheckID, f.Violation.Decision)
+		if c := f.Violation.Coverage; c != nil {
+			fmt.Fprintf(&b, " (%s)", c)
+		}
 		if len(r.Conditions) > 0 {
 			fmt.Fprintf(&b, " when %s", strings.Join(r.Conditions, ","))
 		}

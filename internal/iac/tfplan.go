@@ -494,6 +494,7 @@ func (t *tfReader) inlineRules(g *tfResource) {
 				exprs = exprList.items[i]
 			}
 			b := base
+			b.Loc = blk.loc(t.file)
 			if d := blk.get("description"); d != nil {
 				b.Description = d.str
 			}
