@@ -44,6 +44,9 @@ type checkedInput struct {
 	// Note says why an event was not judged (failed call, not a rule
 	// change, unsupported).
 	Note string `json:"note,omitempty"`
+	// Unknown says what an event's judgment could not know: the group's
+	// other rules, with which its rules may open a port together.
+	Unknown string `json:"unknown,omitempty"`
 }
 
 // finding is one check matching one rule.
@@ -63,6 +66,10 @@ type finding struct {
 	Reason               string          `json:"reason"`
 	PrefixListUnresolved bool            `json:"prefixListUnresolved,omitempty"`
 	GroupInfoNeeded      bool            `json:"groupInfoNeeded,omitempty"`
+	// Together says what this rule opens with others (rules aggregate),
+	// e.g. "together, sgr-a (0.0.0.0/1) and sgr-b (128.0.0.0/1) open
+	// tcp/12345 to the whole internet".
+	Together string `json:"together,omitempty"`
 	*iacFields
 }
 
@@ -101,7 +108,15 @@ func newFinding(source, eventID string, v *policy.Violation) finding {
 		Ports: notify.Ports(&v.Rule), Peer: peer,
 		Check: v.CheckID, Severity: v.Severity, Decision: v.Decision, Exemption: v.Exemption,
 		Reason: v.Reason(), PrefixListUnresolved: v.PrefixListUnresolved, GroupInfoNeeded: v.GroupInfoNeeded,
+		Together: together(v.Coverage),
 	}
+}
+
+func together(c *policy.Coverage) string {
+	if c == nil {
+		return ""
+	}
+	return c.String()
 }
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -117,9 +132,11 @@ offline: no AWS call. A FILE ("-" is standard input) holds one of:
   - a CloudFormation template (JSON or YAML), cdk synth output (a template,
     or a cdk.out directory: every stack) or Terraform plan JSON
     ('terraform show -json PLAN'); see docs/iac.md.
-Events are judged by the rules they add or modify; group tags and prefix
-list entries are unknown there, so such findings are marked and need
-'sgwarden replay' or 'sgwarden audit' to be certain. Exits 1 when a finding
+Rules of one group are also judged together: what their peers open on a
+port as a union (0.0.0.0/1 plus 128.0.0.0/1 is the world). Events are
+judged by the rules they add or modify; group tags, prefix list entries
+and the group's other rules are unknown there, so such findings are marked
+and need 'sgwarden replay' or 'sgwarden audit' to be certain. Exits 1 when a finding
 reaches --fail-on (by default: something would be reverted), for CI.`)
 	policyPath := fs.policyFlag()
 	output := fs.outputFlag("table", "json", "sarif")
@@ -214,7 +231,7 @@ reaches --fail-on (by default: something would be reverted), for CI.`)
 func judge(eng *policy.Engine, in input, actor string, now time.Time) (checkedInput, []policy.Violation, error) {
 	if in.event == nil {
 		ci := checkedInput{Source: in.source, Kind: "rules", Actor: actor, Rules: len(in.rules)}
-		return ci, eng.EvaluateAll(in.rules, policy.EvalContext{ActorARN: actor, Now: now}), nil
+		return ci, evaluateTogether(eng, in.rules, policy.EvalContext{ActorARN: actor, Now: now}), nil
 	}
 	ci := checkedInput{Source: in.source, Kind: "event"}
 	ev, err := cloudtrail.Decode(in.event)
@@ -235,7 +252,52 @@ func judge(eng *policy.Engine, in input, actor string, now time.Time) (checkedIn
 		return ci, nil, nil
 	}
 	ci.Rules = len(ev.Rules)
-	return ci, eng.EvaluateAll(ev.Rules, policy.EvalContext{ActorARN: ev.Actor.ARN, Now: now}), nil
+	if eng.MayOpenTogether(ev.Rules) {
+		ci.Unknown = "the group's other rules are unknown: together with them these rules may open a port to the world (replay and the event path settle it)"
+	}
+	return ci, evaluateTogether(eng, ev.Rules, policy.EvalContext{ActorARN: ev.Actor.ARN, Now: now}), nil
+}
+
+// evaluateTogether judges each rule alone, then each group's rules
+// together (rules aggregate), and keeps every rule's findings together, in
+// input order.
+func evaluateTogether(eng *policy.Engine, rules []policy.Rule, ec policy.EvalContext) []policy.Violation {
+	byRule := make([][]policy.Violation, len(rules))
+	byGroup := map[string][]int{}
+	var groups []string
+	for i := range rules {
+		byRule[i] = eng.Evaluate(&rules[i], ec, nil)
+		g := rules[i].GroupID
+		if _, ok := byGroup[g]; !ok {
+			groups = append(groups, g)
+		}
+		byGroup[g] = append(byGroup[g], i)
+	}
+	for _, g := range groups {
+		idx := byGroup[g]
+		sub := make([]policy.Rule, len(idx))
+		for k, i := range idx {
+			sub[k] = rules[i]
+		}
+		for _, v := range eng.EvaluateCoverage(nil, sub, ec, nil) {
+			for _, i := range idx {
+				if sameTuple(&rules[i], &v.Rule) {
+					byRule[i] = append(byRule[i], v)
+					break
+				}
+			}
+		}
+	}
+	var out []policy.Violation
+	for _, vs := range byRule {
+		out = append(out, vs...)
+	}
+	return out
+}
+
+func sameTuple(a, b *policy.Rule) bool {
+	return a.RuleID == b.RuleID && a.Direction == b.Direction && a.Protocol == b.Protocol &&
+		a.FromPort == b.FromPort && a.ToPort == b.ToPort && a.Peer.String() == b.Peer.String()
 }
 
 // ruleRun is a run of findings about one rule, with the most serious
@@ -307,6 +369,9 @@ func writeCheckTable(w io.Writer, rep *checkReport) error {
 		} else {
 			what += " from " + f.Peer
 		}
+		if f.Together != "" {
+			what += " (" + f.Together + ")"
+		}
 		switch {
 		case f.GroupInfoNeeded:
 			what += " (group tags unknown)"
@@ -330,6 +395,9 @@ func writeCheckTable(w io.Writer, rep *checkReport) error {
 			fmt.Fprintf(&b, "%s: %s\n", in.Source, in.Note)
 		case in.Note != "":
 			fmt.Fprintf(&b, "%s: %s %s\n", in.Source, orDash(in.EventName), in.Note)
+		}
+		if in.Unknown != "" {
+			fmt.Fprintf(&b, "%s: %s %s\n", in.Source, orDash(in.EventName), in.Unknown)
 		}
 	}
 	c := rep.Counts

@@ -125,6 +125,56 @@ func (e *Engine) EvaluateCoverage(standing, judged []Rule, ec EvalContext, dst [
 	return e.p.evaluateCoverage(standing, judged, &ec, e.mode, dst)
 }
 
+// MayOpenTogether reports whether rules may open a port together with
+// rules outside them that the caller does not hold (the group's other
+// rules): some rule has a public peer that is not the whole family alone
+// (or a prefix list whose entries are unknown) on traffic that a world or
+// broaderThan check judges. Then the caller reads the group's rules and
+// calls EvaluateCoverage; otherwise they cannot complete a union that
+// matters, and an event needs no AWS call. Unions of private space alone
+// (a broaderThan check on 10.0.0.0/8 halves) are left to the audit. It
+// does not allocate.
+func (e *Engine) MayOpenTogether(rules []Rule) bool {
+	if e == nil || e.p == nil {
+		return false
+	}
+	for i := range rules {
+		r := &rules[i]
+		if !partlyPublic(&r.Peer) {
+			continue
+		}
+		for ci := range e.p.checks {
+			c := &e.p.checks[ci]
+			if r.Direction > Egress || c.dirs&(1<<r.Direction) == 0 || !c.aggregate() || !c.matchTraffic(r) {
+				continue
+			}
+			if ok, _ := c.matchGroup(r); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// partlyPublic reports whether a peer holds public addresses without being
+// a whole family alone, or is a prefix list whose entries are unknown.
+func partlyPublic(p *Peer) bool {
+	switch p.Kind {
+	case PeerIPv4, PeerIPv6:
+		return !IsWorld(p.CIDR) && IsPublic(p.CIDR)
+	case PeerPrefixList:
+		if !p.PrefixListResolved {
+			return true
+		}
+		for _, e := range p.PrefixListEntries {
+			if !IsWorld(e) && IsPublic(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // aggregate reports whether the check's peer class is judged on unions.
 func (c *check) aggregate() bool {
 	return c.peer.class == peerWorld || c.peer.class == peerBroader && (c.peer.broader4 > 0 || c.peer.broader6 > 0)

@@ -207,3 +207,27 @@ func TestEvaluateCoverageCommonCaseAllocs(t *testing.T) {
 		t.Errorf("EvaluateCoverage(common group) allocates %v times, want 0", allocs)
 	}
 }
+
+func TestMayOpenTogether(t *testing.T) {
+	tests := []struct {
+		name  string
+		rules []Rule
+		want  bool
+	}{
+		{"private peer", []Rule{rule(ProtoTCP, 12345, 12345, cidr("10.0.0.0/8"))}, false},
+		{"group peer", []Rule{rule(ProtoTCP, 12345, 12345, groupPeer("sg-0b", ""))}, false},
+		{"public half", []Rule{rule(ProtoTCP, 12345, 12345, cidr("128.0.0.0/1"))}, true},
+		{"public /32 on a port a world check judges", []Rule{rule(ProtoTCP, 5432, 5432, cidr("81.2.69.1/32"))}, true},
+		{"public peer on authorized 443", []Rule{rule(ProtoTCP, 443, 443, cidr("81.2.69.0/24"))}, false},
+		{"the world alone is judged rule by rule", []Rule{rule(ProtoTCP, 12345, 12345, cidr("0.0.0.0/0"))}, false},
+		{"public egress: no egress world check", []Rule{rule(ProtoTCP, 12345, 12345, cidr("81.2.69.0/24"), egress)}, false},
+		{"unresolved prefix list", []Rule{rule(ProtoTCP, 12345, 12345, prefixList("pl-1", false))}, true},
+		{"private prefix list", []Rule{rule(ProtoTCP, 12345, 12345, prefixList("pl-1", true, "10.0.0.0/8"))}, false},
+		{"icmp: no port check matches", []Rule{rule(ProtoICMP, 8, -1, cidr("81.2.69.0/24"))}, false},
+	}
+	for _, tc := range tests {
+		if got := Default().MayOpenTogether(tc.rules); got != tc.want {
+			t.Errorf("MayOpenTogether(%s) = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -84,5 +84,19 @@ func goldenDecisions(t *testing.T, dir string) []byte {
 			fmt.Fprintf(&b, ": %s\n", v.Reason())
 		}
 	}
+	// Rules aggregate: each group's rules judged together.
+	var groups []string
+	byGroup := map[string][]Rule{}
+	for _, r := range rules {
+		if byGroup[r.GroupID] == nil {
+			groups = append(groups, r.GroupID)
+		}
+		byGroup[r.GroupID] = append(byGroup[r.GroupID], r)
+	}
+	for _, g := range groups {
+		for _, v := range engine.EvaluateCoverage(nil, byGroup[g], ec, nil) {
+			fmt.Fprintf(&b, "%s %s=%s %s together: %s\n", v.Rule.RuleID, v.CheckID, v.Decision, v.Severity, v.Reason())
+		}
+	}
 	return b.Bytes()
 }
