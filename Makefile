@@ -29,8 +29,17 @@ bin/%: FORCE
 	$(GO) build -ldflags='$(VERSION_FLAG)' -o $@ ./cmd/$*
 
 ## demo: replay events/ through the real Lambda binary against a local emulated account
+# The demo is built with the bootstrap's flags (CGO_ENABLED=0, -trimpath, the lambda.norpc tag), so
+# the AWS SDK it shares with the bootstrap compiles once, and `go build -v` counts the packages
+# as they compile, so the first run (several minutes on 2 cores) is never silent.
 demo:
-	$(GO) run ./cmd/sgwarden-demo
+	@echo "Building the demo (the first run compiles the AWS SDK once: several minutes on 2 cores; then seconds)..."
+	@set -o pipefail; CGO_ENABLED=0 $(GO) build -v $(LAMBDA_FLAGS) -o $(BUILD)/sgwarden-demo ./cmd/sgwarden-demo 2>&1 | $(PROGRESS)
+	@$(BUILD)/sgwarden-demo
+
+# PROGRESS turns `go build -v` output (one package path a line) into one counting status line;
+# any other line (a compile error) is printed as is.
+PROGRESS := awk '/^[^ \t\#:]+$$/ { n++; printf "\r  %d packages compiled, the last %-50.50s", n, $$0; fflush(); next } { if (n) printf "\n"; n = 0; print } END { if (n) printf "\n" }'
 
 ## test: the whole suite, Go and CDK
 test: test-go test-cdk
@@ -70,9 +79,10 @@ fuzz:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-## bench: the headline figures beside their baselines; writes docs/benchmarks.md (BENCHFLAGS=-quick for a short run)
+## bench: the headline figures beside their baselines, printed as a table; the tree stays clean
+## (BENCHFLAGS=-write-docs also writes the table into docs/benchmarks.md; -quick for a short run)
 bench:
-	$(GO) run ./cmd/sgwarden-bench $(BENCHFLAGS)
+	CGO_ENABLED=0 $(GO) run $(LAMBDA_FLAGS) ./cmd/sgwarden-bench $(BENCHFLAGS)
 
 ## synth: cdk synth offline, no credentials; template in infra/cdk/cdk.out (CDK_ARGS="-c mode=enforce ...")
 synth: build infra/cdk/node_modules/.package-lock.json

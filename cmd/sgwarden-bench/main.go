@@ -1,14 +1,15 @@
 // Command sgwarden-bench is `make bench`: it measures sgwarden's headline
 // figures, each side by side with a baseline taken in the same run, prints
-// them as a Markdown table and writes that table into docs/benchmarks.md
-// between the generated-block markers.
+// them as a Markdown table, and with -docs FILE (`make bench
+// BENCHFLAGS=-write-docs`) writes that table into the file between the
+// generated-block markers. A plain run leaves the tree clean.
 //
 // It exits non-zero only when a measurement could not be taken; a missed
 // target is shown in the table and in the closing note, never as a failure.
 //
 // Usage:
 //
-//	go run ./cmd/sgwarden-bench [-quick] [-docs docs/benchmarks.md] [-only 1,3]
+//	sgwarden-bench [-quick] [-write-docs | -docs FILE] [-only 1,3] [-keep]
 package main
 
 import (
@@ -26,6 +27,9 @@ import (
 
 	"github.com/sgwarden/sgwarden/internal/bench"
 )
+
+// defaultDocs is the file -write-docs updates.
+const defaultDocs = "docs/benchmarks.md"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -56,26 +60,26 @@ var (
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sgwarden-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	quick := fs.Bool("quick", false, "small iteration counts and a 1/10 audit account, for development; does not write the docs unless -docs is given")
-	docs := fs.String("docs", "docs/benchmarks.md", "Markdown file whose generated block receives the table (relative to the module root; empty: do not write)")
-	only := fs.String("only", "", "comma-separated row groups to run (1-7); the others are skipped and left out of the docs")
+	quick := fs.Bool("quick", false, "small iteration counts and a 1/10 audit account, for development")
+	docs := fs.String("docs", "", "Markdown `file` whose generated block receives the table (relative to the module root; default: none)")
+	writeDocs := fs.Bool("write-docs", false, "write the table into "+defaultDocs+" (the same as -docs "+defaultDocs+")")
+	only := fs.String("only", "", "comma-separated row groups to run (1-7); the others are skipped")
 	keep := fs.Bool("keep", false, "keep the work directory (binaries, RIE logs) for inspection")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	docsSet := false
-	fs.Visit(func(f *flag.Flag) { docsSet = docsSet || f.Name == "docs" })
 	opts := options{quick: *quick, docs: *docs, keep: *keep}
-	if opts.quick && !docsSet {
-		opts.docs = ""
+	if *writeDocs {
+		if opts.docs != "" && opts.docs != defaultDocs {
+			fmt.Fprintln(stderr, "sgwarden-bench: -write-docs and -docs name different files")
+			return 2
+		}
+		opts.docs = defaultDocs
 	}
 	if *only != "" {
 		opts.only = map[string]bool{}
 		for _, g := range strings.Split(*only, ",") {
 			opts.only[strings.TrimSpace(g)] = true
-		}
-		if !docsSet {
-			opts.docs = ""
 		}
 	}
 
@@ -98,7 +102,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(h.root, path)
 		}
-		if err := writeDocs(path, out); err != nil {
+		if err := updateDocs(path, out); err != nil {
 			fmt.Fprintf(stderr, "sgwarden-bench: %v\n", err)
 			return 1
 		}
@@ -111,8 +115,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// writeDocs replaces the generated block of the Markdown file at path.
-func writeDocs(path, generated string) error {
+// updateDocs replaces the generated block of the Markdown file at path.
+func updateDocs(path, generated string) error {
 	old, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("read %s: %w", path, err)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/sgwarden/sgwarden/internal/lambdarie"
 )
@@ -23,7 +24,7 @@ type binaries struct {
 // builds it: CGO_ENABLED=0, -tags lambda.norpc, -trimpath) and the RIE into
 // dir, both at once. The Go build cache makes every run after the first
 // one quick.
-func buildBinaries(ctx context.Context, root, dir string) (binaries, error) {
+func buildBinaries(ctx context.Context, root, dir string, progress func(time.Duration)) (binaries, error) {
 	b := binaries{
 		bootstrap: filepath.Join(dir, "remediate", "bootstrap"),
 		rie:       filepath.Join(dir, "aws-lambda-rie"),
@@ -39,8 +40,29 @@ func buildBinaries(ctx context.Context, root, dir string) (binaries, error) {
 		defer wg.Done()
 		errs[1] = lambdarie.BuildRIE(ctx, root, b.rie)
 	}()
-	wg.Wait()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	waitWithProgress(done, progress, progressEvery)
 	return b, errors.Join(errs...)
+}
+
+// progressEvery is how often a build that is still running says so.
+const progressEvery = 10 * time.Second
+
+// waitWithProgress waits for done, calling progress with the time elapsed
+// every interval, so that a long first build is never silent.
+func waitWithProgress(done <-chan struct{}, progress func(time.Duration), every time.Duration) {
+	start := time.Now()
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+			progress(time.Since(start))
+		}
+	}
 }
 
 // moduleRoot finds the directory holding go.mod, from the working

@@ -66,7 +66,9 @@ func run(ctx context.Context, stdout, stderr io.Writer) int {
 
 	fmt.Fprintf(stdout, "Building the remediate Lambda (linux/%s, as deployed but for this CPU) and the Lambda Runtime Interface Emulator...\n", runtime.GOARCH)
 	buildStart := time.Now()
-	bins, err := buildBinaries(ctx, root, tmp)
+	bins, err := buildBinaries(ctx, root, tmp, func(d time.Duration) {
+		fmt.Fprintf(stdout, "  still building (%.0fs; the first run compiles the AWS SDK)...\n", d.Seconds())
+	})
 	if err != nil {
 		return fail(err)
 	}

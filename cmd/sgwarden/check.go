@@ -47,6 +47,10 @@ type checkedInput struct {
 	// Unknown says what an event's judgment could not know: the group's
 	// other rules, with which its rules may open a port together.
 	Unknown string `json:"unknown,omitempty"`
+	// Unreadable is set for an event of a supported API whose content
+	// sgwarden cannot read: the deployed function fails closed on it (an
+	// error and a FAILED alert), so check counts it as a finding.
+	Unreadable bool `json:"unreadable,omitempty"`
 }
 
 // finding is one check matching one rule.
@@ -82,6 +86,8 @@ type checkCounts struct {
 	Alert       int `json:"alert"`
 	Exempt      int `json:"exempt"`
 	Unknown     int `json:"unknown"`
+	// Unreadable counts the supported events the function would fail on.
+	Unreadable int `json:"unreadable"`
 }
 
 func (c *checkCounts) add(d policy.Decision) {
@@ -195,6 +201,9 @@ reaches --fail-on (by default: something would be reverted), for CI.`)
 			}
 			rep.Inputs = append(rep.Inputs, ci)
 			rep.Counts.Rules += ci.Rules
+			if ci.Unreadable {
+				rep.Counts.Unreadable++
+			}
 			for i := range vs {
 				rep.Findings = append(rep.Findings, newFinding(in.source, ci.EventID, &vs[i]))
 			}
@@ -224,6 +233,9 @@ reaches --fail-on (by default: something would be reverted), for CI.`)
 			return exitFindings
 		}
 	}
+	if rep.Counts.Unreadable > 0 && failOn.value != "never" {
+		return exitFindings
+	}
 	return exitOK
 }
 
@@ -237,6 +249,14 @@ func judge(eng *policy.Engine, in input, actor string, now time.Time) (checkedIn
 	ev, err := cloudtrail.Decode(in.event)
 	if errors.Is(err, cloudtrail.ErrUnsupported) {
 		ci.Note = "unsupported event: ignored"
+		return ci, nil, nil
+	}
+	var de *cloudtrail.DecodeError
+	if errors.As(err, &de) && de.EventID != "" && errors.Is(err, cloudtrail.ErrMalformed) {
+		// An event of a supported API that cannot be read: the deployed
+		// function answers it with an error and a FAILED alert.
+		ci.EventID, ci.Unreadable = de.EventID, true
+		ci.Note = "unreadable (" + de.Field + ": " + de.Err.Error() + "): the function would fail closed (error, FAILED alert)"
 		return ci, nil, nil
 	}
 	if err != nil {
@@ -405,7 +425,7 @@ func writeCheckTable(w io.Writer, rep *checkReport) error {
 	for _, p := range []struct {
 		n    int
 		word string
-	}{{c.Revert, "to revert"}, {c.WouldRevert, "would be reverted (dry-run)"}, {c.Alert, "to alert on"}, {c.Exempt, "exempt"}, {c.Unknown, "unknown before deploy"}} {
+	}{{c.Revert, "to revert"}, {c.WouldRevert, "would be reverted (dry-run)"}, {c.Alert, "to alert on"}, {c.Exempt, "exempt"}, {c.Unknown, "unknown before deploy"}, {c.Unreadable, "unreadable (the function would fail closed)"}} {
 		if p.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.word))
 		}

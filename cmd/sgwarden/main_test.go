@@ -475,6 +475,12 @@ func TestCheckEventsGlob(t *testing.T) {
 	if stderr != "" {
 		t.Errorf("check events/*.json wrote errors:\n%s", stderr)
 	}
+	// An unreadable event of a supported API is what the function fails
+	// closed on: a finding, not an input error.
+	code, out, _ = runCmd(t, cmdCheck, filepath.Join(events, "37-event-version-2-unreadable.json"))
+	if code != exitFindings || !strings.Contains(out, "would fail closed") {
+		t.Errorf("check 37-event-version-2-unreadable.json = %d, want %d and a note that the function fails closed:\n%s", code, exitFindings, out)
+	}
 }
 
 // An input that cannot be judged makes check say so once: the verdict never

@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +19,41 @@ import (
 	"github.com/sgwarden/sgwarden/internal/lambdarie"
 )
 
+// e2eBuild builds the real bootstrap (as `make build`, for the host) and
+// the RIE once per test binary, with no deadline.
+var e2eBuild = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "sgwarden-audit-e2e-")
+	if err != nil {
+		return "", err
+	}
+	e2eDir = dir
+	ctx := context.Background()
+	if err := lambdarie.BuildBootstrap(ctx, ".", filepath.Join(dir, "bootstrap"), "."); err != nil {
+		return "", err
+	}
+	if err := lambdarie.BuildRIE(ctx, ".", filepath.Join(dir, "aws-lambda-rie")); err != nil {
+		return "", err
+	}
+	return dir, nil
+})
+
+// e2eDir is the build directory, once made; TestMain removes it.
+var e2eDir string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	// Build before m.Run, where the -timeout alarm starts: a slow build on
+	// a loaded machine must not fail a test.
+	if !testing.Short() {
+		_, _ = e2eBuild()
+	}
+	code := m.Run()
+	if e2eDir != "" {
+		os.RemoveAll(e2eDir)
+	}
+	os.Exit(code)
+}
+
 // TestEndToEndUnderRIE runs the real audit bootstrap under the Lambda
 // Runtime Interface Emulator against the emulated account, as the schedule
 // invokes it: the world-open SSH rule is reverted, the HTTPS one kept, one
@@ -24,16 +62,14 @@ func TestEndToEndUnderRIE(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end under the Lambda RIE: builds the bootstrap and the RIE (skipped with -short)")
 	}
+	dir, err := e2eBuild()
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	bootstrap, rie := filepath.Join(dir, "bootstrap"), filepath.Join(dir, "aws-lambda-rie")
+	// The deadline covers running the function only; TestMain built it.
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	dir := t.TempDir()
-	bootstrap, rie := filepath.Join(dir, "bootstrap"), filepath.Join(dir, "aws-lambda-rie")
-	if err := lambdarie.BuildBootstrap(ctx, ".", bootstrap, "."); err != nil {
-		t.Fatal(err)
-	}
-	if err := lambdarie.BuildRIE(ctx, ".", rie); err != nil {
-		t.Fatal(err)
-	}
 
 	const region, group = "us-east-1", "sg-0e2eaudit0000001"
 	ssh, https := awslocal.TCP(22, "0.0.0.0/0"), awslocal.TCP(443, "0.0.0.0/0")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -57,6 +58,12 @@ var e2eBuild = sync.OnceValues(func() (dir string, err error) {
 var e2eDir string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	// Build before m.Run, where the -timeout alarm starts: a slow build on
+	// a loaded machine must not fail a test. startFunction reports an error.
+	if !testing.Short() {
+		_, _ = e2eBuild()
+	}
 	code := m.Run()
 	if e2eDir != "" {
 		os.RemoveAll(e2eDir)

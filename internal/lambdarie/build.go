@@ -49,7 +49,8 @@ func BuildBootstrap(ctx context.Context, dir, out, pkg string) error {
 }
 
 // BuildRIE builds the Runtime Interface Emulator (RIEPackage, a tool of
-// go.mod) into out.
+// go.mod) into out, with the bootstraps' -trimpath and CGO_ENABLED=0 so
+// that the packages they share (the standard library) compile once.
 func BuildRIE(ctx context.Context, dir, out string) error {
-	return Build(ctx, dir, out, RIEPackage, nil)
+	return Build(ctx, dir, out, RIEPackage, []string{"-trimpath"}, "CGO_ENABLED=0")
 }
