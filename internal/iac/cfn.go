@@ -64,15 +64,21 @@ func readCloudFormation(file string, root *node, params map[string]string) (*Tem
 		return nil, err
 	}
 	// Groups and prefix lists first, so that rules can be joined to them.
+	size := 0
 	for _, id := range t.order {
 		r := t.resources[id]
 		switch r.get("Type").text() {
+		case "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress":
+			size++
 		case "AWS::EC2::SecurityGroup":
-			t.groups[id] = t.readGroup(r.get("Properties"))
+			props := r.get("Properties")
+			size += 2 + len(props.get("SecurityGroupIngress").itemsOrNil()) + len(props.get("SecurityGroupEgress").itemsOrNil())
+			t.groups[id] = t.readGroup(props)
 		case "AWS::EC2::PrefixList":
 			t.lists[id] = t.readPrefixList(r.get("Properties"))
 		}
 	}
+	t.rules = make([]Rule, 0, size)
 	for _, id := range t.order {
 		r := t.resources[id]
 		switch r.get("Type").text() {
@@ -251,14 +257,19 @@ func (t *cfnReader) readInlineRules(id string, r *node) {
 // implicitEgress adds the allow-all egress EC2 gives a new group when the
 // template declares no egress rule.
 func (t *cfnReader) implicitEgress(b ruleBase, r *node, pr policy.Rule) {
-	for _, world := range []string{"0.0.0.0/0", "::/0"} {
-		p, _ := policy.ParsePeerCIDR(world)
+	for _, p := range []policy.Peer{worldV4, worldV6} {
 		rule := pr
 		rule.Direction, rule.Protocol, rule.FromPort, rule.ToPort, rule.Peer = policy.Egress, policy.ProtoAll, -1, -1, p
 		rule.Description = "added by EC2: the template declares no egress"
 		t.rules = append(t.rules, Rule{Rule: rule, Loc: r.loc(t.file), Resource: b.resource, CDKPath: b.cdkPath, Conditions: condStrings(b.conds), Implicit: true})
 	}
 }
+
+// The worlds of each family, as peers.
+var (
+	worldV4, _ = policy.ParsePeerCIDR("0.0.0.0/0")
+	worldV6, _ = policy.ParsePeerCIDR("::/0")
+)
 
 // groupRule is a rule carrying a template group's attributes.
 func groupRule(id string, g *cfnGroup) policy.Rule {
@@ -276,19 +287,33 @@ func (t *cfnReader) readRuleResource(id string, r *node, dir policy.Direction) {
 		t.addUnknownRule(b, r, policy.Rule{GroupID: "?"}, dir, "Properties", "missing")
 		return
 	}
-	vs, truncated := expand(props)
+	t.eachVariant(b, props, policy.Rule{GroupID: "?"}, dir, func(vb ruleBase, v *node) {
+		pr, unk := t.targetGroup(v)
+		t.addRules(vb, v, pr, dir, r.loc(t.file), unk)
+	})
+}
+
+// eachVariant calls fn with every Fn::If variant of n (none for
+// AWS::NoValue), its conditions added to b's. Past maxVariants, the rest
+// become one unknown rule.
+func (t *cfnReader) eachVariant(b ruleBase, n *node, pr policy.Rule, dir policy.Direction, fn func(ruleBase, *node)) {
+	if !hasIf(n) {
+		if !isNoValue(n) {
+			fn(b, n)
+		}
+		return
+	}
+	vs, truncated := expand(n)
 	if truncated {
-		t.tooManyVariants(b, props, policy.Rule{GroupID: "?"}, dir)
+		t.tooManyVariants(b, n, pr, dir)
 	}
 	for _, v := range vs {
+		if v.n == nil {
+			continue
+		}
 		vb := b
 		vb.conds, _ = mergeConds(b.conds, v.conds)
-		pr, unk := t.targetGroup(v.n)
-		rules := t.rulesOf(vb, v.n, pr, dir, r.loc(t.file))
-		for i := range rules {
-			rules[i].Unknown = append(rules[i].Unknown, unk...)
-		}
-		t.rules = append(t.rules, rules...)
+		fn(vb, v.n)
 	}
 }
 
@@ -347,18 +372,9 @@ func describe(n *node) string {
 }
 
 func (t *cfnReader) readRuleVariants(b ruleBase, item *node, pr policy.Rule, dir policy.Direction) {
-	vs, truncated := expand(item)
-	if truncated {
-		t.tooManyVariants(b, item, pr, dir)
-	}
-	for _, v := range vs {
-		if v.n == nil {
-			continue
-		}
-		vb := b
-		vb.conds, _ = mergeConds(b.conds, v.conds)
-		t.rules = append(t.rules, t.rulesOf(vb, v.n, pr, dir, v.n.loc(t.file))...)
-	}
+	t.eachVariant(b, item, pr, dir, func(vb ruleBase, v *node) {
+		t.addRules(vb, v, pr, dir, v.loc(t.file), nil)
+	})
 }
 
 func (t *cfnReader) tooManyVariants(b ruleBase, n *node, pr policy.Rule, dir policy.Direction) {
@@ -370,7 +386,7 @@ func (t *cfnReader) tooManyVariants(b ruleBase, n *node, pr policy.Rule, dir pol
 func (t *cfnReader) addUnknownRule(b ruleBase, n *node, pr policy.Rule, dir policy.Direction, field, why string) {
 	r := pr
 	r.Direction, r.Protocol, r.FromPort, r.ToPort = dir, policy.ProtoAll, -1, -1
-	r.Peer, _ = policy.ParsePeerCIDR("0.0.0.0/0")
+	r.Peer = worldV4
 	t.rules = append(t.rules, Rule{Rule: r, Loc: n.loc(t.file), Resource: b.resource, CDKPath: b.cdkPath,
 		Conditions: condStrings(b.conds), Unknown: []Unknown{{field, why}}, PeerUnknown: true})
 }
@@ -392,24 +408,24 @@ var peerFields = [2][]string{
 	policy.Egress:  {"CidrIp", "CidrIpv6", "DestinationPrefixListId", "DestinationSecurityGroupId"},
 }
 
-// rulesOf reads one rule object (inline or the properties of a separate
+// addRules reads one rule object (inline or the properties of a separate
 // resource). An object that names several peers, which EC2 would reject,
 // yields one rule per peer, so that none goes unjudged.
-func (t *cfnReader) rulesOf(b ruleBase, m *node, pr policy.Rule, dir policy.Direction, loc Location) []Rule {
-	base := Rule{Rule: pr, Loc: loc, Resource: b.resource, CDKPath: b.cdkPath, Conditions: condStrings(b.conds)}
+func (t *cfnReader) addRules(b ruleBase, m *node, pr policy.Rule, dir policy.Direction, loc Location, unknown []Unknown) {
+	base := Rule{Rule: pr, Loc: loc, Resource: b.resource, CDKPath: b.cdkPath, Conditions: condStrings(b.conds), Unknown: unknown}
 	base.Direction = dir
 	if m == nil || m.kind != kMap {
 		base.Protocol, base.FromPort, base.ToPort = policy.ProtoAll, -1, -1
-		base.Peer, _ = policy.ParsePeerCIDR("0.0.0.0/0")
-		base.Unknown = []Unknown{{"rule", "not an object"}}
+		base.Peer = worldV4
+		base.Unknown = append(base.Unknown[:len(base.Unknown):len(base.Unknown)], Unknown{"rule", "not an object"})
 		base.PeerUnknown = true
-		return []Rule{base}
+		t.rules = append(t.rules, base)
+		return
 	}
 	if d := t.resolve(m.get("Description")); d.unknown == "" {
 		base.Description = d.s
 	}
 	t.traffic(&base, m)
-	var out []Rule
 	for _, f := range peerFields[dir] {
 		fn := m.get(f)
 		if fn == nil {
@@ -420,11 +436,10 @@ func (t *cfnReader) rulesOf(b ruleBase, m *node, pr policy.Rule, dir policy.Dire
 			continue
 		}
 		r := base
-		r.Unknown = append([]Unknown(nil), base.Unknown...)
+		r.Unknown = base.Unknown[:len(base.Unknown):len(base.Unknown)] // appends copy
 		t.peer(&r, f, v, m)
-		out = append(out, r)
+		t.rules = append(t.rules, r)
 	}
-	return out
 }
 
 // traffic reads IpProtocol, FromPort and ToPort. Unknown values widen to

@@ -28,7 +28,11 @@ type Finding struct {
 // rule alone, then what the group's rules open together on each port (seed
 // rule 1). Findings come in input order of the groups.
 func Judge(eng *policy.Engine, ts []*Template, ec policy.EvalContext) []Finding {
-	var out []Finding
+	n := 0
+	for _, t := range ts {
+		n += len(t.Rules)
+	}
+	out := make([]Finding, 0, n/2)
 	var buf []policy.Violation
 	for _, t := range ts {
 		for _, g := range groupsOf(t.Rules) {

@@ -59,7 +59,9 @@ const maxDepth = 512
 
 // parseJSON parses one JSON document into a node tree.
 func parseJSON(file string, data []byte) (*node, error) {
-	p := &jsonParser{file: file, data: data, line: 1, lineStart: 0}
+	// Strings are cut from one copy of the input, so that reading a large
+	// template allocates per node, not per string.
+	p := &jsonParser{file: file, data: data, src: string(data), line: 1, lineStart: 0}
 	p.skipSpace()
 	n, err := p.value(0)
 	if err != nil {
@@ -75,9 +77,23 @@ func parseJSON(file string, data []byte) (*node, error) {
 type jsonParser struct {
 	file      string
 	data      []byte
+	src       string // data as a string
 	pos       int
 	line      int
 	lineStart int
+	arena     []node   // nodes are carved from here, a block at a time
+	stack     []*node  // children of the containers being read
+	keyStack  []string // keys of the objects being read
+}
+
+// newNode returns a zeroed node from the arena.
+func (p *jsonParser) newNode() *node {
+	if len(p.arena) == 0 {
+		p.arena = make([]node, 1024)
+	}
+	n := &p.arena[0]
+	p.arena = p.arena[1:]
+	return n
 }
 
 func (p *jsonParser) errorf(format string, args ...any) error {
@@ -105,7 +121,8 @@ func (p *jsonParser) value(depth int) (*node, error) {
 	if p.pos >= len(p.data) {
 		return nil, p.errorf("unexpected end of input")
 	}
-	n := &node{line: p.line, col: p.pos - p.lineStart + 1}
+	n := p.newNode()
+	n.line, n.col = p.line, p.pos-p.lineStart+1
 	switch c := p.data[p.pos]; {
 	case c == '{':
 		n.kind = kMap
@@ -115,6 +132,7 @@ func (p *jsonParser) value(depth int) (*node, error) {
 			p.pos++
 			return n, nil
 		}
+		base, keyBase := len(p.stack), len(p.keyStack)
 		for {
 			p.skipSpace()
 			if p.pos >= len(p.data) || p.data[p.pos] != '"' {
@@ -134,8 +152,8 @@ func (p *jsonParser) value(depth int) (*node, error) {
 			if err != nil {
 				return nil, err
 			}
-			n.keys = append(n.keys, k)
-			n.vals = append(n.vals, v)
+			p.keyStack = append(p.keyStack, k)
+			p.stack = append(p.stack, v)
 			p.skipSpace()
 			if p.pos < len(p.data) && p.data[p.pos] == ',' {
 				p.pos++
@@ -143,6 +161,9 @@ func (p *jsonParser) value(depth int) (*node, error) {
 			}
 			if p.pos < len(p.data) && p.data[p.pos] == '}' {
 				p.pos++
+				n.keys = append([]string(nil), p.keyStack[keyBase:]...)
+				n.vals = append([]*node(nil), p.stack[base:]...)
+				p.keyStack, p.stack = p.keyStack[:keyBase], p.stack[:base]
 				return n, nil
 			}
 			return nil, p.errorf("want ',' or '}' in object")
@@ -155,13 +176,14 @@ func (p *jsonParser) value(depth int) (*node, error) {
 			p.pos++
 			return n, nil
 		}
+		base := len(p.stack)
 		for {
 			p.skipSpace()
 			v, err := p.value(depth + 1)
 			if err != nil {
 				return nil, err
 			}
-			n.items = append(n.items, v)
+			p.stack = append(p.stack, v)
 			p.skipSpace()
 			if p.pos < len(p.data) && p.data[p.pos] == ',' {
 				p.pos++
@@ -169,6 +191,8 @@ func (p *jsonParser) value(depth int) (*node, error) {
 			}
 			if p.pos < len(p.data) && p.data[p.pos] == ']' {
 				p.pos++
+				n.items = append([]*node(nil), p.stack[base:]...)
+				p.stack = p.stack[:base]
 				return n, nil
 			}
 			return nil, p.errorf("want ',' or ']' in array")
@@ -198,7 +222,7 @@ func (p *jsonParser) value(depth int) (*node, error) {
 		for p.pos < len(p.data) && strings.IndexByte("+-.eE0123456789", p.data[p.pos]) >= 0 {
 			p.pos++
 		}
-		s := string(p.data[start:p.pos])
+		s := p.src[start:p.pos]
 		if _, err := strconv.ParseFloat(s, 64); err != nil {
 			p.pos = start
 			return nil, p.errorf("bad number %q", s)
@@ -217,7 +241,7 @@ func (p *jsonParser) str() (string, error) {
 	for p.pos < len(p.data) {
 		switch c := p.data[p.pos]; {
 		case c == '"':
-			s := string(p.data[start:p.pos])
+			s := p.src[start:p.pos]
 			p.pos++
 			return s, nil
 		case c == '\\':

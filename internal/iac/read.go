@@ -108,6 +108,11 @@ func mergeVariants(rules []Rule) []Rule {
 	seen := map[key]int{}
 	out := rules[:0]
 	for _, r := range rules {
+		if len(r.Conditions) == 0 {
+			// Only Fn::If variants (which carry conditions) repeat a rule.
+			out = append(out, r)
+			continue
+		}
 		k := keyOf(&r)
 		if i, ok := seen[k]; ok {
 			out[i].Conditions = common(out[i].Conditions, r.Conditions)
