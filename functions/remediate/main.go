@@ -11,10 +11,13 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/sgwarden/sgwarden/internal/awsclients"
 	"github.com/sgwarden/sgwarden/internal/awsenv"
+	"github.com/sgwarden/sgwarden/internal/chat"
 	"github.com/sgwarden/sgwarden/internal/lambdaenv"
 	"github.com/sgwarden/sgwarden/internal/remediate"
 )
@@ -46,6 +49,12 @@ func setup(ctx context.Context, logger *slog.Logger) (*remediate.Remediator, err
 	if err != nil {
 		return nil, err
 	}
+	// Findings go to the function's own account and region, the only
+	// ones its events can come from.
+	outlets := remediate.Outlets{Events: eventbridge.NewFromConfig(cfg), EventBus: s.EventBus, Chat: chat.Channel(s.ChatChannel)}
+	if s.SecurityHub {
+		outlets.SecurityHub = securityhub.NewFromConfig(cfg)
+	}
 	r, err := remediate.New(remediate.Config{
 		Engine: s.Engine,
 		// Only the function's own account and region: an event of any
@@ -58,12 +67,14 @@ func setup(ctx context.Context, logger *slog.Logger) (*remediate.Remediator, err
 		Logger:           logger,
 		Metrics:          os.Stdout,
 		FunctionName:     os.Getenv("AWS_LAMBDA_FUNCTION_NAME"),
+		Outlets:          outlets,
 	})
 	if err != nil {
 		return nil, err
 	}
 	logger.Info("sgwarden remediate ready", "policy", s.PolicySource, "mode", string(r.Engine().Mode()),
-		"prefix_list_action", string(s.PrefixListAction), "account", account, "region", cfg.Region)
+		"prefix_list_action", string(s.PrefixListAction), "account", account, "region", cfg.Region,
+		"security_hub", s.SecurityHub, "event_bus", s.EventBus, "chat", s.ChatChannel)
 	return r, nil
 }
 

@@ -52,7 +52,7 @@ func all(t *testing.T, c *securityhub.Client) []types.AwsSecurityFinding {
 func TestImportAlertIsIdempotentAndResolved(t *testing.T) {
 	_, c := hub(t)
 	ctx := context.Background()
-	items := findings.ItemsFromAlert(alert(notify.OutcomeRevoked, ""))
+	items := findings.ItemsFromAlert(alert(notify.OutcomeRevoked, ""), nil)
 	if len(items) != 1 {
 		t.Fatalf("ItemsFromAlert: %d items, want 1", len(items))
 	}
@@ -89,13 +89,13 @@ func TestOpenThenRevertedPasses(t *testing.T) {
 	ctx := context.Background()
 	open := alert(notify.OutcomeKept, "")
 	open.Action = notify.ActionWouldRevert
-	if err := findings.ImportItems(ctx, c, findings.ItemsFromAlert(open), now, describe); err != nil {
+	if err := findings.ImportItems(ctx, c, findings.ItemsFromAlert(open, nil), now, describe); err != nil {
 		t.Fatal(err)
 	}
 	if f := all(t, c)[0]; f.Compliance.Status != types.ComplianceStatusFailed || f.Workflow.Status != types.WorkflowStatusNew {
 		t.Fatalf("would-revert: %s/%s, want FAILED/NEW", f.Compliance.Status, f.Workflow.Status)
 	}
-	if err := findings.ImportItems(ctx, c, findings.ItemsFromAlert(alert(notify.OutcomeRevoked, "")), now.Add(time.Minute), describe); err != nil {
+	if err := findings.ImportItems(ctx, c, findings.ItemsFromAlert(alert(notify.OutcomeRevoked, ""), nil), now.Add(time.Minute), describe); err != nil {
 		t.Fatal(err)
 	}
 	fs := all(t, c)
@@ -108,7 +108,7 @@ func TestExemptionIsVisible(t *testing.T) {
 	_, c := hub(t)
 	a := alert(notify.OutcomeKept, "rule-tag-exempt: vendor VPN until 2027-01-31")
 	a.Action = notify.ActionExempt
-	if err := findings.ImportItems(context.Background(), c, findings.ItemsFromAlert(a), now, describe); err != nil {
+	if err := findings.ImportItems(context.Background(), c, findings.ItemsFromAlert(a, nil), now, describe); err != nil {
 		t.Fatal(err)
 	}
 	f := all(t, c)[0]
@@ -133,7 +133,7 @@ func TestImportChunksAndBounds(t *testing.T) {
 		r.ID = fmt.Sprintf("sgr-%d", i)
 		a2 := *a
 		a2.Rules = []notify.Rule{r}
-		items = append(items, findings.ItemsFromAlert(&a2)...)
+		items = append(items, findings.ItemsFromAlert(&a2, nil)...)
 	}
 	if err := findings.ImportItems(context.Background(), c, items, now, describe); err != nil {
 		t.Fatal(err)
@@ -153,7 +153,7 @@ func TestImportChunksAndBounds(t *testing.T) {
 
 func TestImportFailuresAreErrors(t *testing.T) {
 	srv, c := hub(t)
-	items := findings.ItemsFromAlert(alert(notify.OutcomeRevoked, ""))
+	items := findings.ItemsFromAlert(alert(notify.OutcomeRevoked, ""), nil)
 	srv.Throttle("BatchImportFindings", 1)
 	if err := findings.ImportItems(context.Background(), c, items, now, describe); err == nil {
 		t.Error("throttled import returned nil")
@@ -179,7 +179,7 @@ func TestReconcileArchivesWhatIsGone(t *testing.T) {
 	for _, id := range []string{"sgr-keep", "sgr-gone1", "sgr-gone2"} {
 		a := alert(notify.OutcomeKept, "")
 		a.Rules[0].ID = id
-		items = append(items, findings.ItemsFromAlert(a)...)
+		items = append(items, findings.ItemsFromAlert(a, nil)...)
 	}
 	if err := findings.ImportItems(ctx, c, items, now, describe); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sgwarden/sgwarden/internal/actor"
 	"github.com/sgwarden/sgwarden/internal/notify"
+	"github.com/sgwarden/sgwarden/internal/policy"
 )
 
 // State is where one (group, rule, check) stands.
@@ -63,10 +64,37 @@ func ID(account, region, groupID string, r notify.Rule, check string) string {
 // ID returns the item's finding Id.
 func (it *Item) ID() string { return ID(it.Account, it.Region, it.Group.ID, it.Rule, it.Check) }
 
+// ExemptionTags says which tag an exemption matches; *policy.Engine
+// satisfies it.
+type ExemptionTags interface {
+	ExemptionTag(id string) (key string, onRule, ok bool)
+}
+
+// ExemptionText names an exemption with the value of its tag, e.g.
+// "rule-tag-exempt: vendor VPN until 2027-01-31". ex may be nil.
+func ExemptionText(id string, ex ExemptionTags, ruleTags, groupTags map[string]string) string {
+	if id == "" || ex == nil {
+		return id
+	}
+	key, onRule, ok := ex.ExemptionTag(id)
+	if !ok {
+		return id
+	}
+	tags := groupTags
+	if onRule {
+		tags = ruleTags
+	}
+	if v := tags[key]; v != "" {
+		return id + ": " + v
+	}
+	return id
+}
+
 // ItemsFromAlert returns one item per (rule, check) of an event's alert.
 // Alerts without a group (a prefix list change, an exemption tag change
-// without rules) give none: there is no rule to keep a finding on.
-func ItemsFromAlert(a *notify.Alert) []Item {
+// without rules) give none: there is no rule to keep a finding on. ex
+// (nil allowed) adds an exemption's tag value to its name.
+func ItemsFromAlert(a *notify.Alert, ex ExemptionTags) []Item {
 	if a.Group == nil || a.Group.ID == "" {
 		return nil
 	}
@@ -79,7 +107,7 @@ func ItemsFromAlert(a *notify.Alert) []Item {
 		for _, c := range r.Checks {
 			it := Item{
 				Account: a.Account, Region: a.Region, Group: group, Rule: r,
-				Check: c.ID, CheckSeverity: c.Severity, Reason: c.Reason, Exemption: c.Exemption,
+				Check: c.ID, CheckSeverity: c.Severity, Reason: c.Reason, Exemption: ExemptionText(c.Exemption, ex, r.Tags, group.Tags),
 				Action: string(a.Action), Error: r.Error,
 				ActorARN: a.Actor.ARN, ActorUser: a.Actor.User,
 				EventID: a.Event.ID, EventName: a.Event.Name, Observed: a.Event.Time,
@@ -99,4 +127,14 @@ func stateOf(r notify.Rule, c notify.Check) State {
 		return StateExempt
 	}
 	return StateOpen
+}
+
+// Descriptions returns a check's description by ID, from the policy's
+// checks, for titles and standards controls.
+func Descriptions(checks []policy.CheckInfo) func(string) string {
+	m := make(map[string]string, len(checks))
+	for _, c := range checks {
+		m[c.ID] = c.Description
+	}
+	return func(id string) string { return m[id] }
 }

@@ -21,6 +21,10 @@ const (
 	EnvMaxReverts       = "SGWARDEN_MAX_REVERTS"
 	EnvReportBucket     = "SGWARDEN_REPORT_BUCKET"
 	EnvReportPrefix     = "SGWARDEN_REPORT_PREFIX"
+	// Findings outlets (docs/findings.md).
+	EnvSecurityHub = "SGWARDEN_SECURITY_HUB"
+	EnvEventBus    = "SGWARDEN_EVENT_BUS"
+	EnvChatChannel = "SGWARDEN_CHAT_CHANNEL"
 )
 
 // DefaultReportPrefix is the key prefix of audit reports when none is set.
@@ -42,6 +46,11 @@ type Settings struct {
 	MaxReverts   int
 	ReportBucket string
 	ReportPrefix string
+	// SecurityHub is true to import findings; EventBus receives the OCSF
+	// events ("default" when unset); ChatChannel is "slack", "teams" or "".
+	SecurityHub bool
+	EventBus    string
+	ChatChannel string
 }
 
 // ReadFile is how Load reads the policy file; os.ReadFile satisfies it.
@@ -112,6 +121,23 @@ func Load(getenv func(string) string, readFile ReadFile) (*Settings, error) {
 	}
 	if s.ReportPrefix == "" {
 		s.ReportPrefix = DefaultReportPrefix
+	}
+
+	switch v := strings.TrimSpace(getenv(EnvSecurityHub)); v {
+	case "", "false":
+	case "true":
+		s.SecurityHub = true
+	default:
+		bad(EnvSecurityHub, "%q is not true or false", v)
+	}
+	if s.EventBus = strings.TrimSpace(getenv(EnvEventBus)); s.EventBus == "" {
+		s.EventBus = "default"
+	}
+	switch v := strings.TrimSpace(getenv(EnvChatChannel)); v {
+	case "", "slack", "teams":
+		s.ChatChannel = v
+	default:
+		bad(EnvChatChannel, "%q is not slack, teams or empty", v)
 	}
 
 	if err := errors.Join(errs...); err != nil {

@@ -116,3 +116,21 @@ func TestLoadMaxRevertsZeroMeansReportOnly(t *testing.T) {
 		t.Errorf("MaxReverts = %d, want 0 (report only), distinct from unset (-1)", s.MaxReverts)
 	}
 }
+
+func TestLoadFindingsOutlets(t *testing.T) {
+	s, err := Load(env(map[string]string{EnvTopicARN: topic}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.SecurityHub || s.EventBus != "default" || s.ChatChannel != "" {
+		t.Errorf("defaults: hub %v bus %q chat %q; want off, default, off", s.SecurityHub, s.EventBus, s.ChatChannel)
+	}
+	s, err = Load(env(map[string]string{EnvTopicARN: topic, EnvSecurityHub: "true", EnvEventBus: "arn:aws:events:us-east-1:123456789012:event-bus/sec", EnvChatChannel: "teams"}), nil)
+	if err != nil || !s.SecurityHub || s.EventBus != "arn:aws:events:us-east-1:123456789012:event-bus/sec" || s.ChatChannel != "teams" {
+		t.Errorf("set: %+v, %v", s, err)
+	}
+	_, err = Load(env(map[string]string{EnvTopicARN: topic, EnvSecurityHub: "yes", EnvChatChannel: "discord"}), nil)
+	if err == nil || !strings.Contains(err.Error(), EnvSecurityHub) || !strings.Contains(err.Error(), EnvChatChannel) {
+		t.Errorf("bad values: err = %v, want both named", err)
+	}
+}

@@ -182,6 +182,18 @@ func (e *Engine) Mode() Mode { return e.mode }
 // team (the policy's ownerTag), or "" when the policy sets none.
 func (e *Engine) OwnerTagKey() string { return e.p.ownerTag }
 
+// ExemptionTag returns the tag key that exemption id matches, and whether
+// the tag is on the rule (else on the group); ok is false for an unknown
+// ID or an exemption that is not by tag. Findings show the tag's value.
+func (e *Engine) ExemptionTag(id string) (key string, onRule, ok bool) {
+	for _, x := range e.p.exemptions {
+		if x.id == id && (x.kind == exGroupTag || x.kind == exRuleTag) {
+			return x.key, x.kind == exRuleTag, true
+		}
+	}
+	return "", false, false
+}
+
 // WithMode returns a copy of the engine with its mode overridden (used by
 // configuration that forces dry-run).
 func (e *Engine) WithMode(m Mode) *Engine { c := *e; c.mode = m; return &c }

@@ -53,6 +53,8 @@ type Config struct {
 	// the FAILED alert (default DefaultMinReserve); the reserve is the
 	// larger of it and a tenth of the time left.
 	MinReserve time.Duration
+	// Outlets send each outcome to Security Hub, EventBridge and chat.
+	Outlets Outlets
 }
 
 // Remediator handles one CloudTrail event per call. It is safe for
@@ -239,6 +241,8 @@ type invocation struct {
 	// outer is Handle's own context, which runs to the Lambda deadline:
 	// the FAILED alert is published under it, in the reserve.
 	outer context.Context
+	// subject is the subject of the alert last published.
+	subject string
 }
 
 // connect sets iv.ec2 to the client of the event's own account and region.
@@ -302,10 +306,15 @@ func (iv *invocation) eventGroup() *notify.Group {
 func (iv *invocation) publish(ctx context.Context, res *Result, a notify.Alert) error {
 	start := time.Now()
 	defer iv.m.time(stagePublish, start)
+	iv.enrich(&a)
 	msg, err := notify.Build(a)
 	if err != nil {
 		return err
 	}
+	if msg.Chat, err = iv.chatBody(&a, msg.Subject); err != nil {
+		return err
+	}
+	iv.subject = msg.Subject
 	res.Action = a.Action
 	res.Alert = &a
 	in, err := msg.PublishInput(iv.r.cfg.TopicARN)
@@ -330,7 +339,9 @@ func (iv *invocation) publish(ctx context.Context, res *Result, a notify.Alert) 
 func (iv *invocation) alert(ctx context.Context, res Result, a notify.Alert) (Result, error) {
 	err := iv.publish(ctx, &res, a)
 	if err == nil {
-		return res, nil
+		// The alert told the outcome: a findings failure returns an
+		// error (Lambda retries) without a FAILED alert.
+		return res, iv.report(ctx, res.Alert)
 	}
 	res.Published = false
 	return iv.fail(res, a, err)
@@ -347,6 +358,9 @@ func (iv *invocation) fail(res Result, a notify.Alert, cause error) (Result, err
 	if err := iv.publish(iv.outer, &res, a); err != nil {
 		// One line: Lambda and the logs show the error's text as is.
 		return res, fmt.Errorf("%w; and the FAILED alert: %w", cause, err)
+	}
+	if err := iv.report(iv.outer, res.Alert); err != nil {
+		return res, fmt.Errorf("%w; and the findings: %w", cause, err)
 	}
 	return res, cause
 }
