@@ -15,7 +15,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w $(VERSION_FLAG)'
 all: build
 
 ## build: the two Lambda bootstraps (linux/arm64, as deployed)
-build: $(BUILD)/remediate/bootstrap $(BUILD)/audit/bootstrap
+build: $(patsubst functions/%,$(BUILD)/%/bootstrap,$(wildcard functions/*))
 
 $(BUILD)/%/bootstrap: FORCE
 	@mkdir -p $(dir $@)
@@ -89,8 +89,12 @@ synth: build infra/cdk/node_modules/.package-lock.json
 	cd infra/cdk && ./node_modules/.bin/cdk synth --no-notices --quiet $(CDK_ARGS)
 
 ## deploy: cdk bootstrap (idempotent) then cdk deploy of every region's stack; see docs/deploy.md
+## (deployment=organization: artifact buckets, then their code, then the central stack; docs/organizations.md)
 deploy: build infra/cdk/node_modules/.package-lock.json
-	cd infra/cdk && ./node_modules/.bin/cdk bootstrap --no-notices $(CDK_ARGS) && ./node_modules/.bin/cdk deploy --all --no-notices $(CDK_ARGS)
+	cd infra/cdk && ./node_modules/.bin/cdk bootstrap --no-notices $(CDK_ARGS) \
+		&& if [ -f cdk.out/sgwarden-artifacts/regions.txt ]; then \
+			./node_modules/.bin/cdk deploy --no-notices --exclusively 'SgwardenArtifacts*' $(CDK_ARGS) && ./publish-artifacts.sh; fi \
+		&& ./node_modules/.bin/cdk deploy --all --no-notices $(CDK_ARGS)
 
 clean:
 	rm -rf $(BUILD) bin

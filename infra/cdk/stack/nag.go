@@ -42,7 +42,11 @@ const ownAccount = `(<AWS::AccountId>|[0-9]{12})`
 
 // suppressions lists every finding the stack accepts, each with its reason.
 func (b *builder) suppressions() {
-	for i, role := range []constructs.IConstruct{b.remediate.Role(), b.audit.Role()} {
+	roles := []constructs.IConstruct{b.remediate.Role()}
+	if b.audit != nil {
+		roles = append(roles, b.audit.Role())
+	}
+	for i, role := range roles {
 		isRemediate := i == 0
 		suppress(role, "AwsSolutions-IAM5",
 			"ec2:DescribeSecurityGroups, DescribeSecurityGroupRules, DescribeNetworkInterfaces and "+
@@ -74,6 +78,9 @@ func (b *builder) suppressions() {
 				"keys under the report prefix "+b.s.ReportPrefix+" of the report bucket.",
 			`^Resource::.*\/`+regexpQuote(b.s.ReportPrefix)+`\*$`)
 	}
+	if b.member != nil {
+		b.memberSuppressions()
+	}
 	for _, q := range []constructs.IConstruct{b.eventDLQ, b.failureDLQ} {
 		suppress(q, "AwsSolutions-SQS3",
 			"This queue is itself a dead-letter queue (EventBridge target DLQ or Lambda on-failure "+
@@ -92,4 +99,26 @@ func regexpQuote(s string) string {
 		out = append(out, r)
 	}
 	return string(out)
+}
+
+// memberSuppressions covers the account-wide audit roles of a member stack.
+func (b *builder) memberSuppressions() {
+	anyRegionARN := func(account, typ string) string {
+		return `^Resource::arn:<AWS::Partition>:ec2:\*:` + account + `:` + typ + `\/\*$`
+	}
+	for _, id := range []string{"AuditReadRole", "AuditRevertRole"} {
+		role := b.stack.Node().TryFindChild(jsii.String(id))
+		if role == nil {
+			continue
+		}
+		suppress(role, "AwsSolutions-IAM5",
+			"The EC2 describe actions do not support resource-level permissions, so IAM requires Resource \"*\"; "+
+				"the statement grants only read-only describe actions (DescribeSecurityGroupRules alone in the revert role).",
+			`^Resource::\*$`)
+		suppress(role, "AwsSolutions-IAM5",
+			"The organization audit covers every region of this account with one role (IAM is global): prefix lists "+
+				"of any owner are read, and the revert role revokes rules of this account only (account fixed, "+
+				"the wildcards stand for the region and the group, rule or list ID).",
+			anyRegionARN(`\*`, "prefix-list"), anyRegionARN(ownAccount, "security-group"), anyRegionARN(ownAccount, "security-group-rule"))
+	}
 }

@@ -30,6 +30,17 @@ const (
 	CtxPrefixListAction = "prefixListAction"
 	CtxLogRetentionDays = "logRetentionDays"
 	CtxMaxReverts       = "maxReverts"
+	// Organization shape (docs/organizations.md).
+	CtxDeployment          = "deployment"
+	CtxOrganizationalUnits = "organizationalUnits"
+	CtxOrganizationID      = "organizationId"
+	CtxStackSetCallAs      = "stackSetCallAs"
+)
+
+// Deployment shapes.
+const (
+	DeploymentAccount      = "account"
+	DeploymentOrganization = "organization"
 )
 
 // Defaults applied when a context key is absent or empty.
@@ -78,7 +89,22 @@ type Settings struct {
 	// (the file's, or the embedded default) reverts inbound or outbound
 	// rules; the roles get only the revoke actions those need.
 	RevertsIngress, RevertsEgress bool
+
+	// Deployment is "account" (one stack per region) or "organization"
+	// (a central stack whose StackSet covers OrganizationalUnits).
+	Deployment string
+	// OrganizationalUnits are the OU (or root) IDs the StackSet targets.
+	OrganizationalUnits []string
+	// OrganizationID (o-...) bounds every cross-account resource policy;
+	// empty makes it a CloudFormation parameter given at deploy time.
+	OrganizationID string
+	// StackSetCallAs is DELEGATED_ADMIN (deploying from the delegated
+	// administrator account) or SELF (from the management account).
+	StackSetCallAs string
 }
+
+// Organization reports whether the organization shape is chosen.
+func (s *Settings) Organization() bool { return s.Deployment == DeploymentOrganization }
 
 // Enforces reports whether the functions revert anything at all.
 func (s *Settings) Enforces() bool { return s.Mode == string(policy.ModeEnforce) }
@@ -131,6 +157,19 @@ func ParseSettings(lookup func(key string) any) (*Settings, error) {
 		}
 	}
 	s.CreateReportBucket, s.ReportBucketName = p.reportBucket(CtxReportBucket)
+	s.Deployment = p.oneOf(CtxDeployment, DeploymentAccount, DeploymentAccount, DeploymentOrganization)
+	s.OrganizationalUnits = p.organizationalUnits(CtxOrganizationalUnits)
+	s.OrganizationID = p.organizationID(CtxOrganizationID)
+	s.StackSetCallAs = p.oneOf(CtxStackSetCallAs, "DELEGATED_ADMIN", "DELEGATED_ADMIN", "SELF")
+	switch {
+	case s.Organization() && len(s.OrganizationalUnits) == 0:
+		p.fail(CtxOrganizationalUnits, "deployment=organization needs at least one OU or root ID (ou-ab12-11111111 or r-ab12)")
+	case !s.Organization() && len(s.OrganizationalUnits) > 0:
+		p.fail(CtxOrganizationalUnits, "only with deployment=organization")
+	}
+	if s.Organization() && s.CreateTrail {
+		p.fail(CtxCreateTrail, "not with deployment=organization: use an organization trail (see docs/organizations.md)")
+	}
 	if len(p.problems) > 0 {
 		return nil, &ContextError{Problems: p.problems}
 	}
@@ -443,6 +482,35 @@ func (p *parser) retention(key string) int {
 		return DefaultLogRetentionDays
 	}
 	return n
+}
+
+var (
+	ouRE    = regexp.MustCompile(`^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$`)
+	orgIDRE = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+)
+
+func (p *parser) organizationalUnits(key string) []string {
+	var out []string
+	for _, ou := range p.list(key) {
+		switch {
+		case !ouRE.MatchString(ou):
+			p.fail(key, "%q is not an OU ID (ou-ab12-11111111) or a root ID (r-ab12)", ou)
+		case slices.Contains(out, ou):
+			p.fail(key, "%q is listed twice", ou)
+		default:
+			out = append(out, ou)
+		}
+	}
+	return out
+}
+
+func (p *parser) organizationID(key string) string {
+	v := p.str(key)
+	if v != "" && !orgIDRE.MatchString(v) {
+		p.fail(key, "%q is not an organization ID (o- and 10 to 32 letters or digits)", v)
+		return ""
+	}
+	return v
 }
 
 func (p *parser) maxReverts(key string) int {

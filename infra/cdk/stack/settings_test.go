@@ -28,6 +28,8 @@ func TestParseSettingsDefaults(t *testing.T) {
 		LogRetentionDays: 90,
 		MaxReverts:       -1,
 		RevertsIngress:   true, // the embedded default reverts inbound rules only
+		Deployment:       "account",
+		StackSetCallAs:   "DELEGATED_ADMIN",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ParseSettings(no context) = %+v, want %+v", got, want)
@@ -66,6 +68,12 @@ func TestParseSettingsGood(t *testing.T) {
 			func(s *Settings) bool { return s.LogRetentionDays == 365 }},
 		{"max reverts zero: the audit reports only", map[string]any{CtxMaxReverts: "0"}, func(s *Settings) bool { return s.MaxReverts == 0 }},
 		{"policy file", map[string]any{CtxPolicyFile: policyPath}, func(s *Settings) bool { return s.PolicyFile == policyPath }},
+		{"organization", map[string]any{CtxDeployment: "organization", CtxOrganizationalUnits: "ou-ab12-11111111, r-ab12",
+			CtxOrganizationID: "o-abcdef1234", CtxStackSetCallAs: "SELF"},
+			func(s *Settings) bool {
+				return s.Organization() && reflect.DeepEqual(s.OrganizationalUnits, []string{"ou-ab12-11111111", "r-ab12"}) &&
+					s.OrganizationID == "o-abcdef1234" && s.StackSetCallAs == "SELF"
+			}},
 		{"prefix-list revert", map[string]any{CtxPrefixListAction: "revert"},
 			func(s *Settings) bool { return s.PrefixListAction == "revert" }},
 	}
@@ -124,6 +132,14 @@ func TestParseSettingsRefusesBadContext(t *testing.T) {
 		{"fractional retention", map[string]any{CtxLogRetentionDays: 7.5}, []string{"logRetentionDays:", "not a whole number"}},
 		{"negative max reverts", map[string]any{CtxMaxReverts: "-1"}, []string{"maxReverts:", "outside 0..10000"}},
 		{"too many max reverts", map[string]any{CtxMaxReverts: 10001.0}, []string{"maxReverts:", "outside 0..10000"}},
+		{"unknown deployment", map[string]any{CtxDeployment: "org"}, []string{"deployment:", `"org"`, "account, organization"}},
+		{"organization without OUs", map[string]any{CtxDeployment: "organization"}, []string{"organizationalUnits:", "at least one"}},
+		{"OU typo", map[string]any{CtxDeployment: "organization", CtxOrganizationalUnits: "ou-ab12"}, []string{"organizationalUnits:", `"ou-ab12"`}},
+		{"OUs in account shape", map[string]any{CtxOrganizationalUnits: "ou-ab12-11111111"}, []string{"organizationalUnits:", "only with deployment=organization"}},
+		{"bad organization ID", map[string]any{CtxOrganizationID: "o-1"}, []string{"organizationId:", "not an organization ID"}},
+		{"trail in organization shape", map[string]any{CtxDeployment: "organization", CtxOrganizationalUnits: "r-ab12", CtxCreateTrail: true},
+			[]string{"createTrail:", "organization trail"}},
+		{"call-as typo", map[string]any{CtxStackSetCallAs: "ADMIN"}, []string{"stackSetCallAs:", "DELEGATED_ADMIN, SELF"}},
 		{"every problem at once", map[string]any{CtxMode: "on", CtxRegions: "mars-1"}, []string{"mode:", "regions:"}},
 	}
 	for _, tc := range tests {

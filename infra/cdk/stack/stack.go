@@ -143,6 +143,18 @@ type builder struct {
 	changeRule  awsevents.CfnRule
 	auditRule   awsevents.CfnRule
 	policyLayer awslambda.LayerVersion
+
+	// member is set for the StackSet member stack of the organization
+	// shape: no audit function, no topic of its own, code from S3.
+	member *memberRefs
+}
+
+// topicARN is the topic alerts go to: the stack's own, or the central one.
+func (b *builder) topicARN() *string {
+	if b.member != nil {
+		return b.member.topicARN
+	}
+	return b.topic.TopicArn()
 }
 
 func (b *builder) arn(service, resource string) *string {
@@ -161,6 +173,25 @@ func (b *builder) encryptionAndAlerts() {
 		Description:       jsii.String("sgwarden: encrypts the alert topic and the dead-letter queues"),
 		EnableKeyRotation: jsii.Bool(true),
 	})
+	if b.member == nil {
+		b.alertTopic()
+	}
+	queue := func(id string) awssqs.Queue {
+		return awssqs.NewQueue(st, jsii.String(id), &awssqs.QueueProps{
+			Encryption:          awssqs.QueueEncryption_KMS,
+			EncryptionMasterKey: b.key,
+			EnforceSSL:          jsii.Bool(true),
+			RetentionPeriod:     awscdk.Duration_Seconds(seconds(queueRetention)),
+		})
+	}
+	b.eventDLQ = queue("EventDeadLetterQueue")
+	b.failureDLQ = queue("FailedInvocationQueue")
+}
+
+// alertTopic creates the encrypted alert topic, which this account's
+// CloudWatch alarms may publish to.
+func (b *builder) alertTopic() {
+	st := b.stack
 	// CloudWatch alarms of this account and region publish to the
 	// encrypted topic; CloudWatch passes the alarm as the source to KMS.
 	b.key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -189,17 +220,6 @@ func (b *builder) encryptionAndAlerts() {
 	for _, addr := range b.s.AlertEmails {
 		b.topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(addr), nil))
 	}
-
-	queue := func(id string) awssqs.Queue {
-		return awssqs.NewQueue(st, jsii.String(id), &awssqs.QueueProps{
-			Encryption:          awssqs.QueueEncryption_KMS,
-			EncryptionMasterKey: b.key,
-			EnforceSSL:          jsii.Bool(true),
-			RetentionPeriod:     awscdk.Duration_Seconds(seconds(queueRetention)),
-		})
-	}
-	b.eventDLQ = queue("EventDeadLetterQueue")
-	b.failureDLQ = queue("FailedInvocationQueue")
 }
 
 // buckets creates the report bucket and, when any bucket exists, the bucket
@@ -376,9 +396,9 @@ func (b *builder) policy(lg awslogs.LogGroup, audit bool) awsiam.PolicyDocument 
 			b.arn("ec2", "prefix-list/*")))
 	}
 	statements = append(statements,
-		stmt("PublishAlerts", []string{"sns:Publish"}, b.topic.TopicArn()),
+		stmt("PublishAlerts", []string{"sns:Publish"}, b.topicARN()),
 		stmt("SendFailedInvocations", []string{"sqs:SendMessage"}, b.failureDLQ.QueueArn()),
-		stmt("UseTopicAndQueueKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, b.key.KeyArn()),
+		stmt("UseTopicAndQueueKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, b.keyARNs()...),
 		stmt("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, lg.LogGroupArn()),
 	)
 	if audit && b.reports != nil {
@@ -433,18 +453,24 @@ func (b *builder) rules() {
 		State:        jsii.String("ENABLED"),
 		Targets:      target("remediate", b.remediate),
 	})
-	b.auditRule = awsevents.NewCfnRule(b.stack, jsii.String("AuditScheduleRule"), &awsevents.CfnRuleProps{
-		Description:        jsii.String("sgwarden: scheduled audit"),
-		ScheduleExpression: jsii.String(b.s.AuditSchedule),
-		State:              jsii.String("ENABLED"),
-		Targets:            target("audit", b.audit),
-	})
-	// EventBridge writes to the encrypted event DLQ on behalf of these two
+	rules := []awsevents.CfnRule{b.changeRule}
+	invokes := map[string]awslambda.Function{"InvokeFromChangeRule": b.remediate}
+	if b.audit != nil {
+		b.auditRule = awsevents.NewCfnRule(b.stack, jsii.String("AuditScheduleRule"), &awsevents.CfnRuleProps{
+			Description:        jsii.String("sgwarden: scheduled audit"),
+			ScheduleExpression: jsii.String(b.s.AuditSchedule),
+			State:              jsii.String("ENABLED"),
+			Targets:            target("audit", b.audit),
+		})
+		rules = append(rules, b.auditRule)
+		invokes["InvokeFromAuditRule"] = b.audit
+	}
+	// EventBridge writes to the encrypted event DLQ on behalf of these
 	// rules only. The key policy cannot reference the rules (each rule
 	// depends on the queue, which depends on the key), so the rules get
 	// names fixed at synth time and the statement names their ARNs.
 	var ruleARNs []*string
-	for _, r := range []awsevents.CfnRule{b.changeRule, b.auditRule} {
+	for _, r := range rules {
 		name := awscdk.Names_UniqueResourceName(r, &awscdk.UniqueResourceNameOptions{MaxLength: jsii.Number(64)})
 		r.SetName(name)
 		ruleARNs = append(ruleARNs, b.arn("events", "rule/"+*name))
@@ -458,19 +484,19 @@ func (b *builder) rules() {
 	}), jsii.Bool(false))
 	// Without these, the rule matches and nothing is invoked: the failure
 	// shows only in the rule's FailedInvocations metric.
-	for id, pair := range map[string]struct {
-		fn   awslambda.Function
-		rule awsevents.CfnRule
-	}{
-		"InvokeFromChangeRule": {b.remediate, b.changeRule},
-		"InvokeFromAuditRule":  {b.audit, b.auditRule},
-	} {
-		pair.fn.AddPermission(jsii.String(id), &awslambda.Permission{
+	var ruleRefs []*string
+	for i, r := range rules {
+		id := "InvokeFromChangeRule"
+		if i == 1 {
+			id = "InvokeFromAuditRule"
+		}
+		invokes[id].AddPermission(jsii.String(id), &awslambda.Permission{
 			Principal:     awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil),
 			Action:        jsii.String("lambda:InvokeFunction"),
-			SourceArn:     pair.rule.AttrArn(),
+			SourceArn:     r.AttrArn(),
 			SourceAccount: b.stack.Account(),
 		})
+		ruleRefs = append(ruleRefs, r.AttrArn())
 	}
 	b.eventDLQ.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowSgwardenRules"),
@@ -478,14 +504,14 @@ func (b *builder) rules() {
 		Actions:    jsii.Strings("sqs:SendMessage"),
 		Resources:  &[]*string{b.eventDLQ.QueueArn()},
 		Conditions: &map[string]any{"ArnEquals": map[string]any{
-			"aws:SourceArn": []*string{b.changeRule.AttrArn(), b.auditRule.AttrArn()},
+			"aws:SourceArn": ruleRefs,
 		}},
 	}))
 }
 
 // alarms notify the topic of failures that would otherwise stay silent.
 func (b *builder) alarms() {
-	action := awscloudwatchactions.NewSnsAction(b.topic)
+	var alarms []awscloudwatch.Alarm
 	alarm := func(id, desc string, metric awscloudwatch.IMetric, op awscloudwatch.ComparisonOperator, threshold float64, evals int, missing awscloudwatch.TreatMissingData) {
 		a := awscloudwatch.NewAlarm(b.stack, jsii.String(id), &awscloudwatch.AlarmProps{
 			AlarmDescription:   jsii.String(desc),
@@ -496,7 +522,10 @@ func (b *builder) alarms() {
 			DatapointsToAlarm:  jsii.Number(float64(evals)),
 			TreatMissingData:   missing,
 		})
-		a.AddAlarmAction(action)
+		if b.topic != nil {
+			a.AddAlarmAction(awscloudwatchactions.NewSnsAction(b.topic))
+		}
+		alarms = append(alarms, a)
 	}
 	five := awscdk.Duration_Minutes(jsii.Number(5))
 	sum := func(m awscloudwatch.Metric) awscloudwatch.IMetric {
@@ -507,14 +536,20 @@ func (b *builder) alarms() {
 
 	alarm("RemediateErrorsAlarm", "sgwarden remediate function returned errors",
 		sum(b.remediate.MetricErrors(nil)), gt, 0, 1, quiet)
-	alarm("AuditErrorsAlarm", "sgwarden audit function returned errors",
-		sum(b.audit.MetricErrors(nil)), gt, 0, 1, quiet)
+	if b.audit != nil {
+		alarm("AuditErrorsAlarm", "sgwarden audit function returned errors",
+			sum(b.audit.MetricErrors(nil)), gt, 0, 1, quiet)
+	}
 	for id, q := range map[string]awssqs.Queue{"EventDeadLetterAlarm": b.eventDLQ, "FailedInvocationAlarm": b.failureDLQ} {
 		alarm(id, "sgwarden dead-letter queue holds messages: events were not processed",
 			q.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: five}),
 			gt, 0, 1, quiet)
 	}
-	for id, r := range map[string]awsevents.CfnRule{"ChangeRuleFailedInvocationsAlarm": b.changeRule, "AuditRuleFailedInvocationsAlarm": b.auditRule} {
+	ruleAlarms := map[string]awsevents.CfnRule{"ChangeRuleFailedInvocationsAlarm": b.changeRule}
+	if b.auditRule != nil {
+		ruleAlarms["AuditRuleFailedInvocationsAlarm"] = b.auditRule
+	}
+	for id, r := range ruleAlarms {
 		alarm(id, "sgwarden EventBridge rule could not invoke its function",
 			awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 				Namespace:     jsii.String("AWS/Events"),
@@ -524,11 +559,16 @@ func (b *builder) alarms() {
 				Period:        five,
 			}), gt, 0, 1, quiet)
 	}
-	period, evals := auditWindow(b.s.AuditInterval)
-	alarm("AuditNotRunningAlarm",
-		fmt.Sprintf("sgwarden audit has not run for %s (schedule %s)", time.Duration(evals)*period, b.s.AuditSchedule),
-		b.audit.MetricInvocations(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: awscdk.Duration_Seconds(seconds(period))}),
-		awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD, 1, evals, awscloudwatch.TreatMissingData_BREACHING)
+	if b.audit != nil {
+		period, evals := auditWindow(b.s.AuditInterval)
+		alarm("AuditNotRunningAlarm",
+			fmt.Sprintf("sgwarden audit has not run for %s (schedule %s)", time.Duration(evals)*period, b.s.AuditSchedule),
+			b.audit.MetricInvocations(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: awscdk.Duration_Seconds(seconds(period))}),
+			awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD, 1, evals, awscloudwatch.TreatMissingData_BREACHING)
+	}
+	if b.member != nil {
+		b.forwardAlarms(alarms)
+	}
 }
 
 // auditWindow is how long the audit may stay silent before the alarm fires:
@@ -564,6 +604,9 @@ func (b *builder) trail() {
 }
 
 func (b *builder) outputs() {
+	if b.member != nil {
+		return
+	}
 	out := func(id, desc string, v *string) {
 		awscdk.NewCfnOutput(b.stack, jsii.String(id), &awscdk.CfnOutputProps{Description: jsii.String(desc), Value: v})
 	}

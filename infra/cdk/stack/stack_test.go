@@ -154,7 +154,7 @@ func tempDir(t *testing.T, pattern string) string {
 func fakeBuild(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, fn := range []string{"remediate", "audit"} {
+	for _, fn := range []string{"remediate", "audit", "orgaudit"} {
 		if err := os.MkdirAll(filepath.Join(dir, fn), 0o755); err != nil {
 			t.Fatal(err)
 		}

@@ -1,11 +1,13 @@
 // Command sgwarden-cdk is the CDK app that `cdk synth` and `cdk deploy` run
 // (see cdk.json): one sgwarden stack per region named in the `regions`
-// context, checked by cdk-nag.
+// context, or with deployment=organization the central stack and one
+// artifact stack per region, all checked by cdk-nag.
 package main
 
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -41,9 +43,21 @@ func run() error {
 		}
 		return env
 	}
+	// Packages of an earlier organization synth must not be published again.
+	if err := os.RemoveAll(filepath.Join(*app.Outdir(), stack.ArtifactsDir)); err != nil {
+		return err
+	}
 	regions := settings.Regions
 	if len(regions) == 0 {
 		regions = []string{""}
+	}
+	if settings.Organization() {
+		if err := organization(app, settings, buildDir, regions, envFor); err != nil {
+			return err
+		}
+		stack.AddNagChecks(app)
+		app.Synth(nil)
+		return nil
 	}
 	for _, region := range regions {
 		id := "Sgwarden"
@@ -61,5 +75,35 @@ func run() error {
 	}
 	stack.AddNagChecks(app)
 	app.Synth(nil)
+	return nil
+}
+
+// organization adds one artifact stack per region and the central stack,
+// which is deployed after them (make deploy fills the artifact buckets in
+// between; see docs/organizations.md).
+func organization(app awscdk.App, settings *stack.Settings, buildDir string, regions []string, envFor func(string) *awscdk.Environment) error {
+	var artifacts []awscdk.Stack
+	for _, region := range regions {
+		id := "SgwardenArtifacts"
+		if region != "" {
+			id += "-" + region
+		}
+		st, err := stack.NewArtifactStack(app, id, &stack.SgwardenStackProps{StackProps: awscdk.StackProps{Env: envFor(region)}, Settings: settings})
+		if err != nil {
+			return fmt.Errorf("stack %s: %w", id, err)
+		}
+		artifacts = append(artifacts, st)
+	}
+	central, err := stack.NewOrganizationStack(app, "SgwardenOrg", &stack.SgwardenStackProps{
+		StackProps: awscdk.StackProps{Env: envFor(os.Getenv("CDK_DEFAULT_REGION"))},
+		Settings:   settings,
+		BuildDir:   buildDir,
+	})
+	if err != nil {
+		return fmt.Errorf("stack SgwardenOrg: %w", err)
+	}
+	for _, a := range artifacts {
+		central.Node().AddDependency(a) // member stacks load their code from the artifact buckets
+	}
 	return nil
 }
