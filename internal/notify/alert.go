@@ -48,6 +48,8 @@ type Alert struct {
 	Region  string `json:"region"`
 
 	Group *Group `json:"group,omitempty"`
+	// Stack is set when a CloudFormation stack manages the group.
+	Stack *Stack `json:"stack,omitempty"`
 	Rules []Rule `json:"rules,omitempty"`
 	// Checks lists the IDs of the checks that fired, worst first.
 	Checks []string `json:"checks"`
@@ -78,6 +80,16 @@ type Group struct {
 	// Owner is the value of the policy's ownerTag on the group: the team
 	// the alert is routed to (message attribute "owner").
 	Owner string `json:"owner,omitempty"`
+}
+
+// Stack names the CloudFormation stack that manages a group: from the
+// group's aws:cloudformation:* tags, or from an event CloudFormation made.
+type Stack struct {
+	Name      string `json:"name,omitempty"`
+	LogicalID string `json:"logicalId,omitempty"`
+	// Action is what the policy does for stack-managed groups (its
+	// stackManaged key): "revert" or "alert".
+	Action string `json:"action"`
 }
 
 // Rule is one security-group rule and what happened to it.

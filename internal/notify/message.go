@@ -353,6 +353,13 @@ func Text(a *Alert) string {
 		}
 		w("\n")
 	}
+	if s := a.Stack; s != nil {
+		w("Stack:     %s", orUnknown(s.Name))
+		if s.LogicalID != "" {
+			w(", logical ID %s", s.LogicalID)
+		}
+		w("\n           %s\n", StackAdvice(s, a.Action))
+	}
 	w("Who:       %s", orUnknown(a.Actor.ARN))
 	if a.Actor.Type != "" {
 		w(" (%s)", a.Actor.Type)
@@ -467,4 +474,17 @@ func orUnknown(s string) string {
 		return "unknown"
 	}
 	return s
+}
+
+// StackAdvice says what a change to a stack-managed group means for the
+// stack: a revert is drift the next deploy undoes; the template is the fix.
+func StackAdvice(s *Stack, action Action) string {
+	fix := "fix the template"
+	if s.LogicalID != "" {
+		fix = "fix " + s.LogicalID + " in the template"
+	}
+	if action == ActionReverted || action == ActionWouldRevert {
+		return "CloudFormation manages this group: the revert shows as drift, and the next deploy of the stack reopens the port unless you " + fix + "."
+	}
+	return "CloudFormation manages this group: the policy alerts on stack-managed groups (stackManaged: alert) so the stack stays in sync; " + fix + " and deploy."
 }

@@ -194,6 +194,18 @@ func (e *Engine) ExemptionTag(id string) (key string, onRule, ok bool) {
 	return "", false, false
 }
 
+// StackManagedAction is what the policy does about a violating rule of a
+// group that a CloudFormation stack manages (policy key stackManaged):
+// ActionRevert (the default) reverts it like any other, and the stack then
+// shows drift until the template is fixed; ActionAlert only alerts, so
+// that the stack stays in sync and the fix goes through the template.
+func (e *Engine) StackManagedAction() Action {
+	if e == nil || e.p == nil || e.p.stackManaged == "" {
+		return ActionRevert
+	}
+	return e.p.stackManaged
+}
+
 // WithMode returns a copy of the engine with its mode overridden (used by
 // configuration that forces dry-run).
 func (e *Engine) WithMode(m Mode) *Engine { c := *e; c.mode = m; return &c }

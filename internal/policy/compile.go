@@ -11,10 +11,11 @@ import (
 
 // compiled is the immutable, evaluation-ready form of a policy.
 type compiled struct {
-	mode       Mode
-	ownerTag   string
-	checks     []check
-	exemptions []exemption
+	mode         Mode
+	ownerTag     string
+	stackManaged Action
+	checks       []check
+	exemptions   []exemption
 }
 
 type check struct {
@@ -51,7 +52,8 @@ type exemption struct {
 // check whose id is already in the base replaces only the fields it sets; an
 // exemption with a base id replaces it; new ones are appended.
 func mergeBase(base, file *policySpec) *policySpec {
-	out := &policySpec{version: file.version, mode: base.mode, hasMode: true, base: true, ownerTag: cmp.Or(file.ownerTag, base.ownerTag)}
+	out := &policySpec{version: file.version, mode: base.mode, hasMode: true, base: true, ownerTag: cmp.Or(file.ownerTag, base.ownerTag),
+		stackManaged: cmp.Or(file.stackManaged, base.stackManaged)}
 	if file.hasMode {
 		out.mode = file.mode
 	}
@@ -120,7 +122,7 @@ func overlayCheck(b, o checkSpec) checkSpec {
 
 // compile checks the combinations of settings and builds the engine form.
 func (l *loader) compile(spec *policySpec) *compiled {
-	cp := &compiled{mode: ModeEnforce, ownerTag: spec.ownerTag}
+	cp := &compiled{mode: ModeEnforce, ownerTag: spec.ownerTag, stackManaged: cmp.Or(spec.stackManaged, ActionRevert)}
 	if spec.hasMode {
 		cp.mode = spec.mode
 	}

@@ -125,13 +125,16 @@ type exemptionSpec struct {
 }
 
 type policySpec struct {
-	version    int
-	mode       Mode
-	hasMode    bool
-	base       bool
-	ownerTag   string // group tag key naming the owner or team (routing)
-	checks     []checkSpec
-	exemptions []exemptionSpec
+	version  int
+	mode     Mode
+	hasMode  bool
+	base     bool
+	ownerTag string // group tag key naming the owner or team (routing)
+	// stackManaged is the action for a violating rule of a group that a
+	// CloudFormation stack manages ("" = revert, the default).
+	stackManaged Action
+	checks       []checkSpec
+	exemptions   []exemptionSpec
 }
 
 type loader struct {
@@ -372,7 +375,7 @@ func (l *loader) parse(data []byte) *policySpec {
 	root := resolve(doc.Content[0])
 	spec := &policySpec{}
 	hasVersion := false
-	for _, e := range l.mapping(root, "", "version", "mode", "base", "description", "ownerTag", "checks", "exemptions") {
+	for _, e := range l.mapping(root, "", "version", "mode", "base", "description", "ownerTag", "stackManaged", "checks", "exemptions") {
 		switch e.key {
 		case "version":
 			hasVersion = true
@@ -407,6 +410,15 @@ func (l *loader) parse(data []byte) *policySpec {
 					l.add(e.v, e.path, "owner tag key must be 1 to 128 characters")
 				} else {
 					spec.ownerTag = s
+				}
+			}
+		case "stackManaged":
+			if s, ok := l.str(e.v, e.path); ok {
+				switch Action(s) {
+				case ActionRevert, ActionAlert:
+					spec.stackManaged = Action(s)
+				default:
+					l.add(e.v, e.path, "unknown action %q for stack-managed groups (want revert or alert)", s)
 				}
 			}
 		case "checks":

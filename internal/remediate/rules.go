@@ -72,6 +72,8 @@ type ruleChange struct {
 	toRevert []policy.Violation
 	needENIs bool
 	enis     []policy.ENI
+	// stack is set when CloudFormation manages the group.
+	stack *notify.Stack
 }
 
 // handleRules is the contract for added or modified rules, step by step:
@@ -153,6 +155,7 @@ func (iv *invocation) confirmRules(ctx context.Context, candidates []*policy.Rul
 		iv.log = iv.eventLog.With(slog.String("group_id", rc.groupID))
 	}
 
+	rc.stack = stackOf(st.group, ev.Actor.InvokedBy, iv.r.engine.StackManagedAction())
 	start = time.Now()
 	rc.js = iv.match(candidates, st)
 	var cur []*policy.Rule
@@ -174,6 +177,9 @@ func (iv *invocation) confirmRules(ctx context.Context, candidates []*policy.Rul
 				SetGroup(&r, st.group)
 			}
 			j.vs = iv.r.engine.Evaluate(&r, ec, nil)
+		}
+		if rc.stack != nil && rc.stack.Action == string(policy.ActionAlert) && alertOnly(j.vs) {
+			j.note = joinNote(j.note, "stack-managed: alert only (policy stackManaged: alert)")
 		}
 		j.decision = Strongest(j.vs)
 		switch {
@@ -302,6 +308,7 @@ func (iv *invocation) alertRules(ctx context.Context, res Result, rc *ruleChange
 	ev := iv.ev
 	a := iv.baseAlert("")
 	a.Group = groupDoc(ev.GroupID, ev.GroupName, rc.st.group)
+	a.Stack = rc.stack
 	for _, j := range rc.js {
 		a.Rules = append(a.Rules, j.doc())
 		iv.logRule(ctx, j)

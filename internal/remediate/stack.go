@@ -1,0 +1,53 @@
+package remediate
+
+import (
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/sgwarden/sgwarden/internal/notify"
+	"github.com/sgwarden/sgwarden/internal/policy"
+)
+
+// The tags CloudFormation puts on the resources of a stack, and the
+// invokedBy of the API calls it makes.
+const (
+	tagStackName   = "aws:cloudformation:stack-name"
+	tagLogicalID   = "aws:cloudformation:logical-id"
+	cloudFormation = "cloudformation.amazonaws.com"
+)
+
+// stackOf names the CloudFormation stack that manages group g: from the
+// group's aws:cloudformation:* tags, or, when the event was made by
+// CloudFormation, a stack known only by that. It returns nil for a group
+// no stack manages. action is the policy's stackManaged setting.
+func stackOf(g *types.SecurityGroup, invokedBy string, action policy.Action) *notify.Stack {
+	s := &notify.Stack{Action: string(action)}
+	if g != nil {
+		for _, t := range g.Tags {
+			switch aws.ToString(t.Key) {
+			case tagStackName:
+				s.Name = aws.ToString(t.Value)
+			case tagLogicalID:
+				s.LogicalID = aws.ToString(t.Value)
+			}
+		}
+	}
+	if s.Name == "" && s.LogicalID == "" && invokedBy != cloudFormation {
+		return nil
+	}
+	return s
+}
+
+// alertOnly turns the reverts among vs into alerts, for a stack-managed
+// group whose policy says stackManaged: alert, and reports whether any
+// was turned.
+func alertOnly(vs []policy.Violation) bool {
+	turned := false
+	for i := range vs {
+		if vs[i].Decision == policy.DecisionRevert || vs[i].Decision == policy.DecisionWouldRevert {
+			vs[i].Decision = policy.DecisionAlert
+			turned = true
+		}
+	}
+	return turned
+}
