@@ -116,18 +116,32 @@ func corpusViolatingRules(t *testing.T, ctx context.Context, client *ec2.Client,
 		t.Fatalf("DescribeSecurityGroups: %v", err)
 	}
 	ec := policy.EvalContext{ActorARN: ev.Actor.ARN, Now: corpusNow}
+	// Rules aggregate: the event's rules judged with their group's others.
+	standing, named := map[string][]policy.Rule{}, map[string][]policy.Rule{}
+	defer func() {
+		for g, judged := range named {
+			for _, v := range engine.EvaluateCoverage(standing[g], judged, ec, nil) {
+				if v.Decision == policy.DecisionRevert {
+					out[v.Rule.RuleID] = true
+				}
+			}
+		}
+	}()
 	for i := range rules.SecurityGroupRules {
 		cur, err := remediate.RuleFromEC2(&rules.SecurityGroupRules[i])
 		if err != nil {
 			t.Fatalf("RuleFromEC2: %v", err)
 		}
-		named := slices.ContainsFunc(ev.Rules, func(r policy.Rule) bool {
+		isNamed := slices.ContainsFunc(ev.Rules, func(r policy.Rule) bool {
 			if r.RuleID != "" {
 				return r.RuleID == cur.RuleID
 			}
 			return (r.GroupID == "" || r.GroupID == cur.GroupID) && remediate.SameTuple(&r, &cur)
 		})
-		if !named {
+		if !isNamed {
+			if cur.Peer.Kind == policy.PeerIPv4 || cur.Peer.Kind == policy.PeerIPv6 {
+				standing[cur.GroupID] = append(standing[cur.GroupID], cur)
+			}
 			continue
 		}
 		for k := range groups.SecurityGroups {
@@ -150,6 +164,7 @@ func corpusViolatingRules(t *testing.T, ctx context.Context, client *ec2.Client,
 		if remediate.Strongest(engine.Evaluate(&cur, ec, nil)) == policy.DecisionRevert {
 			out[cur.RuleID] = true
 		}
+		named[cur.GroupID] = append(named[cur.GroupID], cur)
 	}
 	return out
 }

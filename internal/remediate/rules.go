@@ -83,12 +83,16 @@ type ruleChange struct {
 // and alert.
 func (iv *invocation) handleRules(ctx context.Context, res Result) (Result, error) {
 	candidates := iv.judgeEventRules()
-	if len(candidates) == 0 {
+	if len(candidates) == 0 && !iv.mayOpenTogether() {
 		return iv.ignore(ctx, res, "compliant"), nil
 	}
 	rc, err := iv.confirmRules(ctx, candidates)
 	if err != nil {
 		return iv.failRules(res, candidates, err)
+	}
+	if len(rc.js) == 0 {
+		// Compliant alone, and with the group's other rules too.
+		return iv.ignore(ctx, res, "compliant"), nil
 	}
 	if rc.st.group == nil {
 		return iv.alertGroupGone(ctx, res, rc)
@@ -158,6 +162,7 @@ func (iv *invocation) confirmRules(ctx context.Context, candidates []*policy.Rul
 	rc.stack = stackOf(st.group, ev.Actor.InvokedBy, iv.r.engine.StackManagedAction())
 	start = time.Now()
 	rc.js = iv.match(candidates, st)
+	together := iv.judgeTogether(ctx, rc)
 	var cur []*policy.Rule
 	for _, j := range rc.js {
 		if j.current != nil {
@@ -169,6 +174,7 @@ func (iv *invocation) confirmRules(ctx context.Context, candidates []*policy.Rul
 	for _, j := range rc.js {
 		if j.current != nil {
 			j.vs = iv.r.engine.Evaluate(j.current, ec, nil)
+			j.vs = append(j.vs, together[j.current.RuleID]...)
 		} else {
 			// Gone: judge the event's rule with what is known of the group,
 			// to say what it was.
