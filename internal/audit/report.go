@@ -373,3 +373,10 @@ func openPorts(e ExposureReport) int64 {
 	}
 	return n
 }
+
+// CompareExposures orders exposures worst first, as the report does; the
+// organization audit uses it to rank exposures across accounts.
+func CompareExposures(a, b ExposureReport) int { return compareExposure(a, b) }
+
+// NewTopExposure renders an exposure as the summary lists it.
+func NewTopExposure(e *ExposureReport) TopExposure { return topExposure(e) }
