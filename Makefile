@@ -14,7 +14,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w $(VERSION_FLAG)'
 
 all: build
 
-## build: the two Lambda bootstraps (linux/arm64, as deployed)
+## build: every functions/* Lambda bootstrap (linux/arm64, as deployed)
 build: $(patsubst functions/%,$(BUILD)/%/bootstrap,$(wildcard functions/*))
 
 $(BUILD)/%/bootstrap: FORCE

@@ -76,7 +76,7 @@ func Config(getenv func(string) string, readFile ReadFile, ro RetryOptions) (aws
 	cfg := aws.Config{
 		Region:        region,
 		Credentials:   aws.NewCredentialsCache(staticCredentials{aws.Credentials{AccessKeyID: key, SecretAccessKey: secret, SessionToken: env("AWS_SESSION_TOKEN"), Source: "environment"}}),
-		HTTPClient:    client,
+		HTTPClient:    privateBodyClient{client}, // see PrivateBodies
 		Retryer:       NewRetryer(ro),
 		ConfigSources: []any{src},
 		APIOptions:    []func(*middleware.Stack) error{UserAgent()},

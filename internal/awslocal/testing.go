@@ -1,15 +1,15 @@
 package awslocal
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"os"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/sgwarden/sgwarden/internal/awsenv"
 )
 
 // EndpointEnv names the variable that points integration tests at an
@@ -106,34 +106,9 @@ func Config(endpoint, region string) aws.Config {
 }
 
 // HTTPClient returns an HTTP client for SDK clients that talk to a local
-// endpoint. It hands the transport a private copy of each request body.
-//
-// Why: smithy-go closes the request body as soon as the response headers
-// arrive, and its body wrapper then answers WriteTo with io.EOF. When a
-// local server answers before net/http's write loop has made its final
-// read of the body, that io.EOF becomes a write error, the transport
-// closes the connection, and the SDK fails reading a 200 response with
-// "use of closed network connection" (then retries it). Against AWS the
-// network latency hides the race; against a server on 127.0.0.1 it hit
-// about one large Describe call in ten (aws/aws-sdk-go-v2#2737; the SDK
-// retries such calls, which inflates call counts).
+// endpoint. It hands the transport a private copy of each request body
+// (awsenv.PrivateBodies says why: against a server on 127.0.0.1 the SDK's
+// body race hit about one large Describe call in ten).
 func HTTPClient() *http.Client {
-	return &http.Client{Transport: privateBodies{next: http.DefaultTransport}}
-}
-
-type privateBodies struct{ next http.RoundTripper }
-
-func (p privateBodies) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return p.next.RoundTrip(r)
-	}
-	data, err := io.ReadAll(r.Body)
-	_ = r.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	c := r.Clone(r.Context())
-	c.Body = io.NopCloser(bytes.NewReader(data))
-	c.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
-	return p.next.RoundTrip(c)
+	return &http.Client{Transport: awsenv.PrivateBodies(http.DefaultTransport)}
 }

@@ -14,4 +14,12 @@
 //	SGWARDEN_MAX_REVERTS         bound on reverts per audit run (default 25; 0 = report only)
 //	SGWARDEN_REPORT_BUCKET       S3 bucket for audit reports (optional)
 //	SGWARDEN_REPORT_PREFIX       key prefix for audit reports (default "reports")
+//
+// The organization audit (functions/orgaudit, LoadOrg) also reads:
+//
+//	SGWARDEN_ORG_OUS             comma-separated OU IDs to audit; unset: the whole organization
+//	SGWARDEN_READ_ROLE_NAME      role assumed in each member to read (default sgwarden-audit-read)
+//	SGWARDEN_REVERT_ROLE_NAME    role assumed in each member to revert (default sgwarden-audit-revert)
+//
+// and requires SGWARDEN_REPORT_BUCKET, which holds each run's parts and report.
 package lambdaenv
