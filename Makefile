@@ -10,7 +10,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo deve
 VERSION_FLAG := -X github.com/sgwarden/sgwarden/internal/version.Version=$(VERSION)
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w $(VERSION_FLAG)'
 
-.PHONY: all build cli demo test test-go test-cdk vet lint fmt-check bench synth deploy fuzz clean FORCE
+.PHONY: all build cli demo test test-go test-cdk vet lint fmt-check bench synth deploy fuzz clean iac-compare FORCE
 
 all: build
 
@@ -75,6 +75,12 @@ fuzz:
 		echo "fuzz $${t#*:} in ./$${t%%:*} for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*}; \
 	done
+
+## iac-compare: sgwarden and trivy side by side over internal/iac's trap corpus (TRIVY=path to a trivy
+## binary, built once outside the repo; see docs/iac.md); rewrites the table in docs/iac.md
+TRIVY ?= trivy
+iac-compare:
+	TRIVY=$(TRIVY) $(GO) test -count=1 -run '^TestTrivyCompare$$' -v ./internal/iac -update
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
