@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
@@ -69,6 +70,10 @@ func setup(ctx context.Context, logger *slog.Logger) (*audit.Auditor, error) {
 	if s.MaxReverts >= 0 {
 		opts = append(opts, audit.WithMaxReverts(s.MaxReverts))
 	}
+	opts = append(opts, audit.WithEvents(eventbridge.NewFromConfig(cfg), s.EventBus))
+	if s.SecurityHub {
+		opts = append(opts, audit.WithSecurityHub(audit.SecurityHubClients(cfg, regions)))
+	}
 	if s.ReportBucket != "" { // optional: without it the report goes to the log only
 		opts = append(opts, audit.WithReportStore(s3.NewFromConfig(cfg), s.ReportBucket, s.ReportPrefix))
 	}
@@ -76,6 +81,7 @@ func setup(ctx context.Context, logger *slog.Logger) (*audit.Auditor, error) {
 	if err != nil {
 		return nil, err
 	}
-	logger.Info("sgwarden audit ready", "policy", s.PolicySource, "mode", string(a.Mode()), "regions", regions, "report_bucket", s.ReportBucket)
+	logger.Info("sgwarden audit ready", "policy", s.PolicySource, "mode", string(a.Mode()), "regions", regions, "report_bucket", s.ReportBucket,
+		"security_hub", s.SecurityHub, "event_bus", s.EventBus)
 	return a, nil
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/sgwarden/sgwarden/internal/findings"
+	"github.com/sgwarden/sgwarden/internal/ocsf"
 	"github.com/sgwarden/sgwarden/internal/policy"
 	"github.com/sgwarden/sgwarden/internal/version"
 )
@@ -97,6 +99,11 @@ type Auditor struct {
 	putter    ObjectPutter
 	bucket    string
 	prefix    string
+	// hub, events and bus send the run to Security Hub and EventBridge
+	// (findings.go).
+	hub    func(region string) (findings.Hub, error)
+	events ocsf.Putter
+	bus    string
 
 	now      func() time.Time
 	logger   *slog.Logger
@@ -370,6 +377,9 @@ func (a *Auditor) Run(ctx context.Context) (*Report, error) {
 		errs = append(errs, err)
 	}
 	if err := a.publish(ctx, rep, location); err != nil {
+		errs = append(errs, err)
+	}
+	if err := a.report(ctx, rep, location); err != nil {
 		errs = append(errs, err)
 	}
 	return rep, errors.Join(errs...)
