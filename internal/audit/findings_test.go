@@ -52,7 +52,7 @@ func TestAuditReconcilesSecurityHub(t *testing.T) {
 
 	// A finding left by an earlier run for a rule that no longer exists.
 	stale := sgfindings.Item{Account: srv.Account(), Region: "us-east-1", Group: notify.Group{ID: "sg-0gone"},
-		Rule: notify.Rule{ID: "sgr-0gone", Direction: "ingress", Protocol: "tcp", Ports: "22", Peer: "0.0.0.0/0"},
+		Rule:  notify.Rule{ID: "sgr-0gone", Direction: "ingress", Protocol: "tcp", Ports: "22", Peer: "0.0.0.0/0"},
 		Check: "remote-admin-world", CheckSeverity: "critical", State: sgfindings.StateOpen, Observed: runTime}
 	if err := sgfindings.ImportItems(ctx, hub, []sgfindings.Item{stale}, runTime, nil); err != nil {
 		t.Fatal(err)
