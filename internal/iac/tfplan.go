@@ -250,6 +250,18 @@ func fieldOf(after, unk *node, name string) field {
 
 func (f field) unknown() bool { return isTrue(f.unk) }
 
+// items are the values of a list attribute (one for a scalar written where
+// a list may be, none for null).
+func (f field) items() []*node {
+	switch {
+	case f.v == nil || f.v.kind == kNull:
+		return nil
+	case f.v.kind == kSeq:
+		return f.v.items
+	}
+	return []*node{f.v}
+}
+
 func (t *tfReader) base(r *tfResource, pr policy.Rule, dir policy.Direction, at *node) Rule {
 	out := Rule{Rule: pr, Loc: at.loc(t.file), Resource: r.address}
 	out.Direction = dir
@@ -303,14 +315,7 @@ func (t *tfReader) cidrRules(base Rule, f field, name, world string) []Rule {
 	if f.unknown() {
 		return []Rule{widened(base, name, world, "known after apply")}
 	}
-	var items []*node
-	switch {
-	case f.v == nil || f.v.kind == kNull:
-	case f.v.kind == kSeq:
-		items = f.v.items
-	default:
-		items = []*node{f.v}
-	}
+	items := f.items()
 	for i, it := range items {
 		fname := fmt.Sprintf("%s[%d]", name, i)
 		if f.v.kind != kSeq {
@@ -343,15 +348,9 @@ func widened(base Rule, field, world, why string) Rule {
 // prefixListRules adds one rule per prefix list ID, with the entries of
 // the plan's aws_ec2_managed_prefix_list where one matches.
 func (t *tfReader) prefixListRules(res *tfResource, base Rule, f field, name string, expr *node) []Rule {
-	var ids []*node
-	switch {
-	case f.unknown():
+	ids := f.items()
+	if f.unknown() {
 		ids = []*node{nil}
-	case f.v == nil || f.v.kind == kNull:
-	case f.v.kind == kSeq:
-		ids = f.v.items
-	default:
-		ids = []*node{f.v}
 	}
 	var out []Rule
 	for i, id := range ids {
@@ -432,14 +431,7 @@ func (t *tfReader) groupPeerRules(base Rule, f field, name string) []Rule {
 		r.Peer = policy.Peer{Kind: policy.PeerGroup, GroupID: "?" + name}
 		return []Rule{r}
 	}
-	var items []*node
-	switch {
-	case f.v == nil || f.v.kind == kNull:
-	case f.v.kind == kSeq:
-		items = f.v.items
-	default:
-		items = []*node{f.v}
-	}
+	items := f.items()
 	for _, it := range items {
 		r := base
 		gid := it.str
