@@ -35,6 +35,7 @@ type listChange struct {
 	// restore: every possibly public entry of the restored version).
 	added     []string
 	refs      []policy.Rule
+	others    []policy.Rule // the referencing groups' other rules (rules aggregate)
 	groups    map[string]*types.SecurityGroup
 	js        []*judged
 	violGroup map[string]bool
@@ -169,6 +170,11 @@ func (iv *invocation) readPrefixList(ctx context.Context, added []string) (lc *l
 	if len(lc.refs) == 0 {
 		return nil, nil, "prefix list not referenced by any rule", nil
 	}
+	for _, r := range all {
+		if groupSet[r.GroupID] && (r.Peer.Kind != policy.PeerPrefixList || r.Peer.PrefixListID != id) {
+			lc.others = append(lc.others, r)
+		}
+	}
 	if lc.groups, err = iv.describeGroups(ctx, sortedKeys(groupSet)); err != nil {
 		return nil, nil, "", err
 	}
@@ -195,6 +201,7 @@ func (iv *invocation) judgeReferences(lc *listChange, entries []types.PrefixList
 		lc.js = append(lc.js, &judged{rule: r, current: r, vs: vs, decision: Strongest(vs), outcome: notify.OutcomeKept})
 		lc.violGroup[r.GroupID] = true
 	}
+	iv.judgeReferencesTogether(lc)
 	return len(lc.js) > 0
 }
 
@@ -232,6 +239,7 @@ func (iv *invocation) findOffending(lc *listChange, entries []types.PrefixListEn
 			lc.toRemove = append(lc.toRemove, p.String())
 		}
 	}
+	iv.findOffendingTogether(lc, current)
 }
 
 // prefixListAlert is the alert as confirmed, before any removal.

@@ -2,8 +2,10 @@ package remediate
 
 import (
 	"context"
+	"net/netip"
 	"slices"
 
+	"github.com/sgwarden/sgwarden/internal/notify"
 	"github.com/sgwarden/sgwarden/internal/policy"
 )
 
@@ -130,4 +132,118 @@ func sameTraffic(a, b *policy.Rule) bool {
 	}
 	bf, bt, _ := b.PortRange()
 	return af <= bt && bf <= at
+}
+
+// judgeReferencesTogether judges each referencing group's rules together
+// with the list's current entries (rules aggregate): a list whose entries,
+// alone or with the group's other rules, open a port to the world gives its
+// referencing rules coverage violations.
+func (iv *invocation) judgeReferencesTogether(lc *listChange) {
+	ec := iv.evalContext()
+	for _, g := range sortedKeys(refGroups(lc)) {
+		for _, v := range iv.r.engine.EvaluateCoverage(othersOf(lc, g), refsOf(lc, g), ec, nil) {
+			i := slices.IndexFunc(lc.js, func(j *judged) bool { return j.rule.RuleID == v.Rule.RuleID })
+			if i < 0 {
+				k := slices.IndexFunc(lc.refs, func(r policy.Rule) bool { return r.RuleID == v.Rule.RuleID })
+				if k < 0 {
+					continue
+				}
+				iv.m.violations++
+				lc.js = append(lc.js, &judged{rule: &lc.refs[k], current: &lc.refs[k], outcome: notify.OutcomeKept})
+				i = len(lc.js) - 1
+			}
+			j := lc.js[i]
+			j.vs = append(j.vs, v)
+			j.decision = Strongest(j.vs)
+			lc.violGroup[g] = true
+		}
+	}
+}
+
+// findOffendingTogether finds the added entries that complete a union: an
+// added entry offends when, without it, the referencing rule's coverage
+// violation of that check is gone. When no single added entry is needed
+// (two added entries hold the same gap), all the added entries of the
+// union's family offend, which returns the list to what it was.
+func (iv *invocation) findOffendingTogether(lc *listChange, current map[string]bool) {
+	ec := iv.evalContext()
+	for _, j := range lc.js {
+		for _, v := range j.vs {
+			if v.Coverage == nil || DecisionRank(v.Decision) < DecisionRank(policy.DecisionAlert) {
+				continue
+			}
+			var added []netip.Prefix
+			for _, cidr := range lc.added {
+				if p, err := parsePrefix(cidr); err == nil && current[p.String()] && inIPv6(p) == v.Coverage.IPv6 {
+					added = append(added, p)
+				}
+			}
+			if len(added) == 0 || iv.stillOpen(lc, j.rule, v.CheckID, ec, added...) {
+				continue // open before the event too: reported, not undone here
+			}
+			var needed []string
+			for _, p := range added {
+				if !iv.stillOpen(lc, j.rule, v.CheckID, ec, p) {
+					needed = append(needed, p.String())
+				}
+			}
+			if len(needed) == 0 {
+				for _, p := range added {
+					needed = append(needed, p.String())
+				}
+			}
+			for _, c := range needed {
+				if !slices.Contains(lc.offending, c) {
+					lc.offending = append(lc.offending, c)
+				}
+				if (v.Decision == policy.DecisionRevert || v.Decision == policy.DecisionWouldRevert) && !slices.Contains(lc.toRemove, c) {
+					lc.toRemove = append(lc.toRemove, c)
+				}
+			}
+		}
+	}
+}
+
+// stillOpen reports whether rule r still has check's coverage violation
+// when the list lacks the entries drop.
+func (iv *invocation) stillOpen(lc *listChange, r *policy.Rule, check string, ec policy.EvalContext, drop ...netip.Prefix) bool {
+	refs := refsOf(lc, r.GroupID)
+	for i := range refs {
+		refs[i].Peer.PrefixListEntries = slices.DeleteFunc(slices.Clone(refs[i].Peer.PrefixListEntries), func(e netip.Prefix) bool { return slices.Contains(drop, e.Masked()) })
+	}
+	return slices.ContainsFunc(iv.r.engine.EvaluateCoverage(othersOf(lc, r.GroupID), refs, ec, nil), func(v policy.Violation) bool {
+		return v.Rule.RuleID == r.RuleID && v.CheckID == check
+	})
+}
+
+// inIPv6 reports whether a prefix is IPv6 space (IPv4-mapped counts as IPv4).
+func inIPv6(p netip.Prefix) bool { return p.Addr().Is6() && !(p.Addr().Is4In6() && p.Bits() >= 96) }
+
+func refGroups(lc *listChange) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range lc.refs {
+		out[r.GroupID] = true
+	}
+	return out
+}
+
+// refsOf returns copies of the rules of group g that reference the list.
+func refsOf(lc *listChange, g string) []policy.Rule {
+	var out []policy.Rule
+	for _, r := range lc.refs {
+		if r.GroupID == g {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func othersOf(lc *listChange, g string) []policy.Rule {
+	var out []policy.Rule
+	for _, r := range lc.others {
+		if r.GroupID == g {
+			out = append(out, r)
+		}
+	}
+	return out
 }

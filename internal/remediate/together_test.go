@@ -1,11 +1,18 @@
 package remediate
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
 	"github.com/sgwarden/sgwarden/internal/awslocal"
 	"github.com/sgwarden/sgwarden/internal/notify"
+	"github.com/sgwarden/sgwarden/internal/policy"
 )
 
 // Rule IDs of togetherFixture.
@@ -128,4 +135,49 @@ func TestEventStandingUnionIsTheAuditsJob(t *testing.T) {
 		t.Errorf("Handle = %+v, want compliant", res)
 	}
 	a.wantRules(acctWebSG, []string{"sgr-0halflow00000001", ruleHigh, rulePartner}, nil)
+}
+
+// TestPrefixListCompletesWorldTogether: a list referenced on tcp/12345
+// holds 0.0.0.0/1; the event adds 128.0.0.0/1 and a partner /32 inside the
+// first half. Together the entries open tcp/12345 to the world: the added
+// half is removed, the /32 (not needed) and the old half stay.
+func TestPrefixListCompletesWorldTogether(t *testing.T) {
+	const halvesPL = "pl-0halves0000000001"
+	fx := webFixture()
+	fx.PrefixLists = []awslocal.PrefixListSpec{{ID: halvesPL, Name: "webhooks", MaxEntries: 5,
+		Entries: []awslocal.PrefixListEntry{{CIDR: "0.0.0.0/1"}}}}
+	fx.Groups[0].Ingress = append(fx.Groups[0].Ingress, withRuleID(awslocal.TCP(12345, halvesPL), "sgr-0hooks0000000001"))
+	a := startAccount(t, fx, withPrefixListAction(policy.ActionRevert))
+	_, err := ec2.NewFromConfig(a.srv.AWSConfig(context.Background())).ModifyManagedPrefixList(context.Background(), &ec2.ModifyManagedPrefixListInput{
+		PrefixListId: aws.String(halvesPL), CurrentVersion: aws.Int64(1),
+		AddEntries: []ec2types.AddPrefixListEntry{{Cidr: aws.String("128.0.0.0/1")}, {Cidr: aws.String("8.8.8.8/32")}},
+	})
+	if err != nil {
+		t.Fatalf("ModifyManagedPrefixList: %v", err)
+	}
+	ev := ebEvent("ModifyManagedPrefixList", evSSH,
+		`{"ModifyManagedPrefixListRequest": {"AddEntry": [{"cidr": "128.0.0.0/1", "tag": "1"}, {"cidr": "8.8.8.8/32", "tag": "2"}], "CurrentVersion": "1", "PrefixListId": "`+halvesPL+`"}}`,
+		`{"ModifyManagedPrefixListResponse": {"prefixList": {"addressFamily": "IPv4", "maxEntries": 5, "ownerId": "`+acctID+`", "prefixListId": "`+halvesPL+`", "prefixListName": "webhooks", "state": "modify-in-progress", "version": 1}, "requestId": "r-9"}}`)
+	res, err := a.handle(ev)
+	if err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	if strings.Join(res.RemovedEntries, ",") != "128.0.0.0/1" || res.Action != notify.ActionReverted {
+		t.Errorf("Handle = %+v, want 128.0.0.0/1 removed", res)
+	}
+	entries, err := ec2.NewFromConfig(a.srv.AWSConfig(context.Background())).GetManagedPrefixListEntries(context.Background(), &ec2.GetManagedPrefixListEntriesInput{PrefixListId: aws.String(halvesPL)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, e := range entries.Entries {
+		left = append(left, aws.ToString(e.Cidr))
+	}
+	slices.Sort(left)
+	if strings.Join(left, ",") != "0.0.0.0/1,8.8.8.8/32" {
+		t.Errorf("entries left %v, want 0.0.0.0/1 and 8.8.8.8/32", left)
+	}
+	if al := a.oneAlert(); !strings.Contains(al.Text, "together open tcp/12345 to the whole internet") {
+		t.Errorf("alert text does not say the entries open tcp/12345 together:\n%s", al.Text)
+	}
 }
