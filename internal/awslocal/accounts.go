@@ -92,7 +92,6 @@ func randomLower(n int) string {
 }
 
 var (
-	ouIDRE       = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
 	roleNameRE   = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	sessionRE    = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 	accessKeyLen = 20

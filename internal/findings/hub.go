@@ -133,7 +133,7 @@ func archived(f types.AwsSecurityFinding, now time.Time) types.AwsSecurityFindin
 	// Provider values travel in FindingProviderFields; the top-level
 	// copies and the customer's fields are not a provider's to send.
 	f.Severity, f.Types, f.Confidence, f.Criticality, f.RelatedFindings = nil, nil, nil, nil, nil
-	f.Workflow, f.WorkflowState, f.Note, f.UserDefinedFields, f.VerificationState = nil, "", nil, nil, ""
+	f.Workflow, f.Note, f.UserDefinedFields, f.VerificationState = nil, nil, nil, ""
 	f.ProductName, f.CompanyName, f.Region, f.ProcessedAt = nil, nil, nil, nil
 	return f
 }

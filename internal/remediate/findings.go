@@ -55,7 +55,7 @@ func (iv *invocation) report(ctx context.Context, a *notify.Alert) error {
 	if o.SecurityHub != nil {
 		if items := findings.ItemsFromAlert(a, iv.r.engine); len(items) > 0 {
 			if err := findings.ImportItems(ctx, o.SecurityHub, items, iv.now, describe); err != nil {
-				errs = append(errs, fmt.Errorf("Security Hub findings for event %s: %w", iv.ev.ID, err))
+				errs = append(errs, fmt.Errorf("import Security Hub findings for event %s: %w", iv.ev.ID, err))
 			}
 		}
 	}
