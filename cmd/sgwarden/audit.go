@@ -33,6 +33,14 @@ reads saved JSON dumps instead, with no AWS call at all:
   sgwarden audit --input groups.json rules.json enis.json
 Arguments after the flags are further input files.
 
+With --org it audits every account of the AWS Organization (or of --ous) in
+every --regions region: it lists the accounts through Organizations with the
+caller's credentials, assumes --role-name in each, and writes the run (one
+part per account and region, report.json, report.md) under --out/runs/<run>/,
+with the same code as the organization audit function. An account whose role
+is denied, or a region that throttles, is reported and does not stop the rest;
+any such gap exits 2 after the report.
+
 The audit from the CLI never reverts: decisions read "would-revert". Exits 1
 when a finding reaches --fail-on (by default: something would be reverted).
 Progress goes to stderr when stderr is a terminal.`)
@@ -44,6 +52,7 @@ Progress goes to stderr when stderr is a terminal.`)
 	regions := fs.String("regions", "", "comma-separated `regions` to scan (default: --region)")
 	account := fs.String("account", "", "account `ID` to report when the dump does not say it")
 	awsf := fs.awsFlags()
+	orgf := fs.orgFlags()
 	pos, code, ok := fs.parse(args, stdout, stderr)
 	if !ok {
 		return code
@@ -52,6 +61,9 @@ Progress goes to stderr when stderr is a terminal.`)
 		return fs.usageError(stderr, "unexpected argument %q (use --input FILE... to audit saved dumps)", pos[0])
 	}
 	files := append(inputs, pos...)
+	if orgf.org && len(files) > 0 {
+		return fs.usageError(stderr, "--org audits live accounts: it takes no --input")
+	}
 	eng, err := loadPolicy(*policyPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "sgwarden audit: %v\n", err)
@@ -90,6 +102,9 @@ Progress goes to stderr when stderr is a terminal.`)
 		scanned = []string{cfg.Region}
 		if *regions != "" {
 			scanned = strings.Split(*regions, ",")
+		}
+		if orgf.org {
+			return cmdAuditOrg(ctx, cfg, eng, scanned, orgf, output.value, failOn.value, stdout, stderr)
 		}
 		clients = func(region string) (audit.EC2API, error) {
 			return ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = region }), nil
