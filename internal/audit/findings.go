@@ -67,7 +67,7 @@ func (a *Auditor) reportRegion(ctx context.Context, rep *Report, rr RegionReport
 	}
 	hub, err := a.hub(rr.Region)
 	if err != nil {
-		return fmt.Errorf("Security Hub client for %s: %w", rr.Region, err)
+		return fmt.Errorf("securityhub client for %s: %w", rr.Region, err)
 	}
 	ownerKey := a.engine.OwnerTagKey()
 	var items []findings.Item
@@ -83,7 +83,7 @@ func (a *Auditor) reportRegion(ctx context.Context, rep *Report, rr RegionReport
 	}
 	describe := findings.Descriptions(a.engine.Checks())
 	if err := findings.ImportItems(ctx, hub, items, rep.FinishedAt, describe); err != nil {
-		return fmt.Errorf("Security Hub findings of audit %s in %s: %w", rep.RunID, rr.Region, err)
+		return fmt.Errorf("import findings of audit %s in %s into Security Hub: %w", rep.RunID, rr.Region, err)
 	}
 	if rr.Status != RegionScanned {
 		a.logger.WarnContext(ctx, "Security Hub findings not reconciled: region scanned only partly", "run_id", rep.RunID, "region", rr.Region)

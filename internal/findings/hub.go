@@ -116,24 +116,32 @@ func Reconcile(ctx context.Context, api Hub, account, region string, current map
 	return len(stale), nil
 }
 
-// archived is f closed: the fields a provider may update, and nothing the
-// customer owns or Security Hub sets.
+// archived is f closed, carrying only what a provider sends: not the
+// customer's fields (Workflow, Note, ...), not the top-level copies of
+// FindingProviderFields, not what Security Hub sets itself.
 func archived(f types.AwsSecurityFinding, now time.Time) types.AwsSecurityFinding {
-	f.RecordState = types.RecordStateArchived
-	if f.Compliance == nil {
-		f.Compliance = &types.Compliance{}
+	comp := types.Compliance{}
+	if f.Compliance != nil {
+		comp = *f.Compliance
 	}
-	f.Compliance.Status = types.ComplianceStatusPassed
-	f.UpdatedAt = aws.String(stamp(now))
-	f.Description = aws.String(notify.Clip(aws.ToString(f.Description)+" Closed by the audit: the rule is gone or no longer violates.", maxDescription))
-	if f.ProductFields == nil {
-		f.ProductFields = map[string]string{}
+	comp.Status = types.ComplianceStatusPassed
+	fields := make(map[string]string, len(f.ProductFields)+1)
+	for k, v := range f.ProductFields {
+		fields[k] = v
 	}
-	f.ProductFields[productFieldsKey+"state"] = "closed"
-	// Provider values travel in FindingProviderFields; the top-level
-	// copies and the customer's fields are not a provider's to send.
-	f.Severity, f.Types, f.Confidence, f.Criticality, f.RelatedFindings = nil, nil, nil, nil, nil
-	f.Workflow, f.Note, f.UserDefinedFields, f.VerificationState = nil, nil, nil, ""
-	f.ProductName, f.CompanyName, f.Region, f.ProcessedAt = nil, nil, nil, nil
-	return f
+	fields[productFieldsKey+"state"] = "closed"
+	return types.AwsSecurityFinding{
+		SchemaVersion: f.SchemaVersion, Id: f.Id, ProductArn: f.ProductArn, GeneratorId: f.GeneratorId,
+		AwsAccountId: f.AwsAccountId, CreatedAt: f.CreatedAt, FirstObservedAt: f.FirstObservedAt,
+		LastObservedAt: f.LastObservedAt, UpdatedAt: aws.String(stamp(now)),
+		Title:                 f.Title,
+		Description:           aws.String(notify.Clip(aws.ToString(f.Description)+" Closed by the audit: the rule is gone or no longer violates.", maxDescription)),
+		FindingProviderFields: f.FindingProviderFields,
+		Compliance:            &comp,
+		RecordState:           types.RecordStateArchived,
+		Resources:             f.Resources,
+		SourceUrl:             f.SourceUrl,
+		Remediation:           f.Remediation,
+		ProductFields:         fields,
+	}
 }
