@@ -57,9 +57,10 @@ func parse(file string, data []byte) (*node, error) {
 }
 
 // Recognized reports whether data looks like an input Read accepts,
-// without fully parsing it: cheap enough to route every input by.
+// without parsing it: cheap enough to route every input by (a scan for a
+// few key names).
 func Recognized(data []byte) bool {
-	head := data[:min(len(data), 64<<10)]
+	head := data
 	return bytes.Contains(head, []byte("Resources")) && (bytes.Contains(head, []byte("AWS::")) || bytes.Contains(head, []byte("AWSTemplateFormatVersion"))) ||
 		bytes.Contains(head, []byte(`"format_version"`)) && (bytes.Contains(head, []byte(`"planned_values"`)) || bytes.Contains(head, []byte(`"resource_changes"`)) || bytes.Contains(head, []byte(`"terraform_version"`))) ||
 		bytes.Contains(head, []byte(`"artifacts"`)) && bytes.Contains(head, []byte("aws:cloudformation:stack"))
