@@ -143,6 +143,7 @@ func (b *builder) memberFunction() {
 		lambdaenv.EnvRoleARN:          role.RoleArn(),
 		lambdaenv.EnvPrefixListAction: jsii.String(b.s.PrefixListAction),
 	}
+	b.outletEnv(env)
 	if m.policyName != "" {
 		env[lambdaenv.EnvPolicyFile] = jsii.String(lambdaTaskRoot + "/" + m.policyName)
 	}

@@ -35,6 +35,10 @@ const (
 	CtxOrganizationalUnits = "organizationalUnits"
 	CtxOrganizationID      = "organizationId"
 	CtxStackSetCallAs      = "stackSetCallAs"
+	// Findings outlets (docs/findings.md).
+	CtxSecurityHub = "securityHub"
+	CtxEventBus    = "eventBus"
+	CtxChatChannel = "chatChannel"
 )
 
 // Deployment shapes.
@@ -50,6 +54,7 @@ const (
 	DefaultReportPrefix     = "reports/"
 	DefaultPrefixListAction = "alert"
 	DefaultLogRetentionDays = 90
+	DefaultEventBus         = "default"
 )
 
 // ErrInvalidContext is wrapped by the error ParseSettings returns for bad
@@ -101,6 +106,13 @@ type Settings struct {
 	// StackSetCallAs is DELEGATED_ADMIN (deploying from the delegated
 	// administrator account) or SELF (from the management account).
 	StackSetCallAs string
+
+	// SecurityHub imports findings into the account's default product.
+	SecurityHub bool
+	// EventBus, a name or an ARN, receives the OCSF events ("default").
+	EventBus string
+	// ChatChannel is "slack", "teams" or "" (no chat structure).
+	ChatChannel string
 }
 
 // Organization reports whether the organization shape is chosen.
@@ -160,6 +172,9 @@ func ParseSettings(lookup func(key string) any) (*Settings, error) {
 	s.Deployment = p.oneOf(CtxDeployment, DeploymentAccount, DeploymentAccount, DeploymentOrganization)
 	s.OrganizationalUnits = p.organizationalUnits(CtxOrganizationalUnits)
 	s.OrganizationID = p.organizationID(CtxOrganizationID)
+	s.SecurityHub = p.boolean(CtxSecurityHub)
+	s.EventBus = p.eventBus(CtxEventBus)
+	s.ChatChannel = p.oneOf(CtxChatChannel, "", "slack", "teams")
 	s.StackSetCallAs = p.oneOf(CtxStackSetCallAs, "DELEGATED_ADMIN", "DELEGATED_ADMIN", "SELF")
 	switch {
 	case s.Organization() && len(s.OrganizationalUnits) == 0:
@@ -509,6 +524,27 @@ func (p *parser) organizationID(key string) string {
 	if v != "" && !orgIDRE.MatchString(v) {
 		p.fail(key, "%q is not an organization ID (o- and 10 to 32 letters or digits)", v)
 		return ""
+	}
+	return v
+}
+
+var (
+	busNameRE = regexp.MustCompile(`^[/.\-_A-Za-z0-9]{1,256}$`)
+	busARNRE  = regexp.MustCompile(`^arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[/.\-_A-Za-z0-9]{1,256}$`)
+)
+
+// eventBus accepts an event bus name or ARN; absent is "default".
+func (p *parser) eventBus(key string) string {
+	v := p.str(key)
+	switch {
+	case v == "":
+		return DefaultEventBus
+	case strings.HasPrefix(v, "arn:"):
+		if !busARNRE.MatchString(v) {
+			p.fail(key, "%q is not an event bus ARN (arn:aws:events:REGION:ACCOUNT:event-bus/NAME)", v)
+		}
+	case !busNameRE.MatchString(v):
+		p.fail(key, "%q is not an event bus name (letters, digits, . _ - /)", v)
 	}
 	return v
 }

@@ -30,6 +30,7 @@ func TestParseSettingsDefaults(t *testing.T) {
 		RevertsIngress:   true, // the embedded default reverts inbound rules only
 		Deployment:       "account",
 		StackSetCallAs:   "DELEGATED_ADMIN",
+		EventBus:         "default",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ParseSettings(no context) = %+v, want %+v", got, want)
@@ -74,6 +75,12 @@ func TestParseSettingsGood(t *testing.T) {
 				return s.Organization() && reflect.DeepEqual(s.OrganizationalUnits, []string{"ou-ab12-11111111", "r-ab12"}) &&
 					s.OrganizationID == "o-abcdef1234" && s.StackSetCallAs == "SELF"
 			}},
+		{"findings outlets", map[string]any{CtxSecurityHub: "true", CtxEventBus: "security-findings", CtxChatChannel: "teams"},
+			func(s *Settings) bool {
+				return s.SecurityHub && s.EventBus == "security-findings" && s.ChatChannel == "teams"
+			}},
+		{"event bus ARN", map[string]any{CtxEventBus: "arn:aws:events:eu-west-1:210987654321:event-bus/central"},
+			func(s *Settings) bool { return s.EventBus == "arn:aws:events:eu-west-1:210987654321:event-bus/central" }},
 		{"prefix-list revert", map[string]any{CtxPrefixListAction: "revert"},
 			func(s *Settings) bool { return s.PrefixListAction == "revert" }},
 	}
@@ -140,6 +147,10 @@ func TestParseSettingsRefusesBadContext(t *testing.T) {
 		{"trail in organization shape", map[string]any{CtxDeployment: "organization", CtxOrganizationalUnits: "r-ab12", CtxCreateTrail: true},
 			[]string{"createTrail:", "organization trail"}},
 		{"call-as typo", map[string]any{CtxStackSetCallAs: "ADMIN"}, []string{"stackSetCallAs:", "DELEGATED_ADMIN, SELF"}},
+		{"security hub yes", map[string]any{CtxSecurityHub: "yes"}, []string{"securityHub:", "not true or false"}},
+		{"bad bus name", map[string]any{CtxEventBus: "my bus"}, []string{"eventBus:", "not an event bus name"}},
+		{"bad bus ARN", map[string]any{CtxEventBus: "arn:aws:sns:eu-west-1:210987654321:topic"}, []string{"eventBus:", "not an event bus ARN"}},
+		{"chat channel", map[string]any{CtxChatChannel: "discord"}, []string{"chatChannel:", `"discord"`, "slack, teams"}},
 		{"every problem at once", map[string]any{CtxMode: "on", CtxRegions: "mars-1"}, []string{"mode:", "regions:"}},
 	}
 	for _, tc := range tests {

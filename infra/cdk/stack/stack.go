@@ -149,6 +149,26 @@ type builder struct {
 	member *memberRefs
 }
 
+// eventBusARN is the bus the OCSF events go to: the ARN given, or the
+// named bus of this account and region.
+func (b *builder) eventBusARN() *string {
+	if strings.HasPrefix(b.s.EventBus, "arn:") {
+		return jsii.String(b.s.EventBus)
+	}
+	return b.arn("events", "event-bus/"+b.s.EventBus)
+}
+
+// outletEnv is the findings outlets' environment of both functions.
+func (b *builder) outletEnv(env map[string]*string) {
+	env[lambdaenv.EnvEventBus] = jsii.String(b.s.EventBus)
+	if b.s.SecurityHub {
+		env[lambdaenv.EnvSecurityHub] = jsii.String("true")
+	}
+	if b.s.ChatChannel != "" {
+		env[lambdaenv.EnvChatChannel] = jsii.String(b.s.ChatChannel)
+	}
+}
+
 // topicARN is the topic alerts go to: the stack's own, or the central one.
 func (b *builder) topicARN() *string {
 	if b.member != nil {
@@ -287,6 +307,7 @@ func (b *builder) functions(remediateDir, auditDir string) {
 		lambdaenv.EnvRoleARN:          remediateRole.RoleArn(),
 		lambdaenv.EnvPrefixListAction: jsii.String(b.s.PrefixListAction),
 	}
+	b.outletEnv(env)
 	var layers *[]awslambda.ILayerVersion
 	if b.s.PolicyFile != "" {
 		dir, name := filepath.Split(b.s.PolicyFile)
@@ -394,6 +415,18 @@ func (b *builder) policy(lg awslogs.LogGroup, audit bool) awsiam.PolicyDocument 
 	if b.s.PrefixListAction == "revert" && b.s.Enforces() && !audit {
 		statements = append(statements, stmt("RevertPrefixListEntries", []string{"ec2:ModifyManagedPrefixList"},
 			b.arn("ec2", "prefix-list/*")))
+	}
+	statements = append(statements, stmt("PutOCSFEvents", []string{"events:PutEvents"}, b.eventBusARN()))
+	if b.s.SecurityHub {
+		// The account's default product: findings of this account only.
+		product := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("arn:"), b.stack.Partition(), jsii.String(":securityhub:"),
+			b.stack.Region(), jsii.String(":"), b.stack.Account(), jsii.String(":product/"), b.stack.Account(), jsii.String("/default")})
+		statements = append(statements, stmt("ImportFindings", []string{"securityhub:BatchImportFindings"}, product))
+		if audit {
+			// The audit reads sgwarden's active findings to close those
+			// whose rule is gone.
+			statements = append(statements, stmt("ReadFindings", []string{"securityhub:GetFindings"}, b.arn("securityhub", "hub/default")))
+		}
 	}
 	statements = append(statements,
 		stmt("PublishAlerts", []string{"sns:Publish"}, b.topicARN()),

@@ -102,6 +102,9 @@ func variants(t *testing.T) (policyPath string, vs []variant) {
 			CtxPrefixListAction: "revert",
 			CtxLogRetentionDays: 30,
 			CtxMaxReverts:       "25",
+			CtxSecurityHub:      true,
+			CtxEventBus:         "security-findings",
+			CtxChatChannel:      "slack",
 		}},
 		{name: "existing-report-bucket", context: map[string]any{
 			CtxReportBucket:     "acme-sgwarden-reports",
@@ -113,6 +116,7 @@ func variants(t *testing.T) (policyPath string, vs []variant) {
 			CtxPolicyFile: egressPath,
 			CtxMode:       "enforce",
 			CtxMaxReverts: "0",
+			CtxEventBus:   "arn:aws:events:eu-west-1:210987654321:event-bus/central-findings",
 		}},
 	}
 }
@@ -745,6 +749,11 @@ func TestLeastPrivilege(t *testing.T) {
 			g.add([]string{"sqs:SendMessage"}, failures)
 			g.add([]string{"kms:Decrypt", "kms:GenerateDataKey"}, key)
 			g.add([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, "${"+logGroup+".Arn}")
+			// OCSF events always, on the chosen bus only (TestFindingsOutlets).
+			g.add([]string{"events:PutEvents"}, wantBusARN(s, region, account))
+			if s.settings.SecurityHub {
+				g.add([]string{"securityhub:BatchImportFindings"}, "arn:${AWS::Partition}:securityhub:"+region+":"+account+":product/"+account+"/default")
+			}
 			return g
 		}
 
@@ -761,6 +770,9 @@ func TestLeastPrivilege(t *testing.T) {
 
 		auditEC2 := onlyWanted(append(ec2Actions(reflect.TypeFor[audit.EC2API]()), ec2Actions(reflect.TypeFor[remediate.Revoker]())...), want.audit)
 		wantAudit := expect(auditEC2, s.idOf(t, "AWS::Logs::LogGroup", "AuditLogGroup"))
+		if s.settings.SecurityHub {
+			wantAudit.add([]string{"securityhub:GetFindings"}, "arn:${AWS::Partition}:securityhub:"+region+":"+account+":hub/default")
+		}
 		switch {
 		case s.settings.CreateReportBucket:
 			bucket := s.idOf(t, "AWS::S3::Bucket", "ReportBucket")
@@ -886,6 +898,52 @@ func TestKeyPolicyNamesItsSources(t *testing.T) {
 		}
 		if !services["cloudwatch.amazonaws.com"] || !services["events.amazonaws.com"] {
 			t.Errorf("key grants services %v, want CloudWatch and EventBridge", services)
+		}
+	})
+}
+
+// wantBusARN is the ARN of the bus the variant names.
+func wantBusARN(s *synthesized, region, account string) string {
+	if strings.HasPrefix(s.settings.EventBus, "arn:") {
+		return s.settings.EventBus
+	}
+	return "arn:${AWS::Partition}:events:" + region + ":" + account + ":event-bus/" + s.settings.EventBus
+}
+
+// TestFindingsOutlets: the OCSF bus is always set and granted; Security Hub
+// and chat appear only when their context is on.
+func TestFindingsOutlets(t *testing.T) {
+	forEach(t, func(t *testing.T, s *synthesized) {
+		region, account := "${AWS::Region}", "${AWS::AccountId}"
+		if s.region != "" {
+			region, account = s.region, testAccount
+		}
+		for _, fn := range []string{"RemediateFunction", "AuditFunction"} {
+			env := s.environment(t, fn)
+			if env[lambdaenv.EnvEventBus] != s.settings.EventBus {
+				t.Errorf("%s %s = %v, want %s", fn, lambdaenv.EnvEventBus, env[lambdaenv.EnvEventBus], s.settings.EventBus)
+			}
+			if hub, ok := env[lambdaenv.EnvSecurityHub]; ok != s.settings.SecurityHub || (ok && hub != "true") {
+				t.Errorf("%s %s = %v, want it only with securityHub=true", fn, lambdaenv.EnvSecurityHub, hub)
+			}
+			if ch, ok := env[lambdaenv.EnvChatChannel]; ok != (s.settings.ChatChannel != "") || (ok && ch != s.settings.ChatChannel) {
+				t.Errorf("%s %s = %v, want %q", fn, lambdaenv.EnvChatChannel, ch, s.settings.ChatChannel)
+			}
+		}
+		for _, prefix := range []string{"RemediateRole", "AuditRole"} {
+			g := s.roleGrants(t, s.idOf(t, "AWS::IAM::Role", prefix))
+			if got, want := g["events:PutEvents"], []string{wantBusARN(s, region, account)}; !slices.Equal(got, want) {
+				t.Errorf("%s events:PutEvents on %v, want %v", prefix, got, want)
+			}
+			var hub []string
+			for a := range g {
+				if strings.HasPrefix(a, "securityhub:") {
+					hub = append(hub, a)
+				}
+			}
+			if (len(hub) > 0) != s.settings.SecurityHub {
+				t.Errorf("%s grants %v with securityHub=%v", prefix, hub, s.settings.SecurityHub)
+			}
 		}
 	})
 }
@@ -1272,6 +1330,10 @@ func TestEnvironmentLoads(t *testing.T) {
 			}
 			if got.Engine.Mode() != policy.Mode(s.settings.Mode) {
 				t.Errorf("%s engine mode = %q, want %q", fn, got.Engine.Mode(), s.settings.Mode)
+			}
+			if got.SecurityHub != s.settings.SecurityHub || got.EventBus != s.settings.EventBus || got.ChatChannel != s.settings.ChatChannel {
+				t.Errorf("%s outlets = hub %v bus %q chat %q, want %v %q %q", fn, got.SecurityHub, got.EventBus, got.ChatChannel,
+					s.settings.SecurityHub, s.settings.EventBus, s.settings.ChatChannel)
 			}
 			if string(got.PrefixListAction) != s.settings.PrefixListAction {
 				t.Errorf("%s prefix-list action = %q, want %q", fn, got.PrefixListAction, s.settings.PrefixListAction)
