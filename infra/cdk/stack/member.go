@@ -23,8 +23,8 @@ import (
 // the member roles by name, and the central topic admits the member
 // remediate roles by name.
 const (
-	ReadRoleName          = "sgwarden-audit-read"
-	RevertRoleName        = "sgwarden-audit-revert"
+	ReadRoleName          = lambdaenv.DefaultReadRoleName
+	RevertRoleName        = lambdaenv.DefaultRevertRoleName
 	OrgAuditRoleName      = "sgwarden-orgaudit"
 	remediateRolePrefix   = "sgwarden-remediate-" // + region: IAM is global, a stack instance regional
 	memberStackID         = "SgwardenMember"
@@ -239,8 +239,8 @@ func (b *builder) auditRoles() {
 		stmt("DescribeSecurityGroups", DescribeActions, jsii.String("*")),
 		stmt("ReadPrefixListEntries", []string{"ec2:GetManagedPrefixListEntries"}, anyRegion(jsii.String("*"), "prefix-list")))
 	if revoke := b.revokeActions(true); len(revoke) > 0 {
+		// The audit reverts through remediate's Revoker: the revokes alone.
 		role("AuditRevertRole", RevertRoleName, "sgwarden organization audit: revoke violating rules of this account only",
-			stmt("ConfirmRules", []string{"ec2:DescribeSecurityGroupRules"}, jsii.String("*")),
 			stmt("RevokeSecurityGroupRules", revoke, anyRegion(st.Account(), "security-group"), anyRegion(st.Account(), "security-group-rule")))
 	}
 }

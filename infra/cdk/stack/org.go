@@ -27,13 +27,6 @@ import (
 	"github.com/sgwarden/sgwarden/internal/lambdaenv"
 )
 
-// Environment of the orgaudit function (PROTOCOL: fixed names).
-const (
-	EnvOrgOUs         = "SGWARDEN_ORG_OUS"
-	EnvReadRoleName   = "SGWARDEN_READ_ROLE_NAME"
-	EnvRevertRoleName = "SGWARDEN_REVERT_ROLE_NAME"
-)
-
 // Organization-shape settings that are not context.
 const (
 	StackSetName        = "sgwarden-member"
@@ -315,17 +308,13 @@ func (o *orgBuilder) orgAudit(codeDir string) {
 		assume,
 		// Organizations' list calls take no resource narrower than the
 		// organization's own ARNs, which are not known at synth time.
-		stmt("ListAccounts", []string{"organizations:DescribeOrganization", "organizations:ListAccounts",
+		stmt("ListAccounts", []string{"organizations:ListAccounts",
 			"organizations:ListAccountsForParent", "organizations:ListOrganizationalUnitsForParent"}, jsii.String("*")),
 		stmt("ReadWriteRunParts", []string{"s3:GetObject", "s3:PutObject"}, o.reports.ArnForObjects(jsii.String(runsPrefix+"*"))),
 		stmt("PublishAlerts", []string{"sns:Publish"}, o.topic.TopicArn()),
 		stmt("UseTopicKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, o.key.KeyArn()),
 		stmt("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, lg.LogGroupArn()),
 	}
-	statements = append(statements, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid: jsii.String("ListRunParts"), Actions: jsii.Strings("s3:ListBucket"), Resources: &[]*string{o.reports.BucketArn()},
-		Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": runsPrefix + "*"}},
-	}))
 	role := awsiam.NewRole(st, jsii.String("OrgAuditRole"), &awsiam.RoleProps{
 		RoleName:       jsii.String(OrgAuditRoleName),
 		AssumedBy:      awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
@@ -338,10 +327,10 @@ func (o *orgBuilder) orgAudit(codeDir string) {
 		regionsValue = st.Region()
 	}
 	env := map[string]*string{
-		EnvOrgOUs:                     jsii.String(strings.Join(s.OrganizationalUnits, ",")),
+		lambdaenv.EnvOrgOUs:           jsii.String(strings.Join(auditedOUs(s.OrganizationalUnits), ",")),
 		lambdaenv.EnvRegions:          regionsValue,
-		EnvReadRoleName:               jsii.String(ReadRoleName),
-		EnvRevertRoleName:             jsii.String(RevertRoleName),
+		lambdaenv.EnvReadRoleName:     jsii.String(ReadRoleName),
+		lambdaenv.EnvRevertRoleName:   jsii.String(RevertRoleName),
 		lambdaenv.EnvReportBucket:     o.reports.BucketName(),
 		lambdaenv.EnvTopicARN:         o.topic.TopicArn(),
 		lambdaenv.EnvMode:             jsii.String(s.Mode),
@@ -415,6 +404,17 @@ func (o *orgBuilder) orgAudit(codeDir string) {
 		Schedule:    awsevents.Schedule_Expression(jsii.String(s.AuditSchedule)),
 		Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewSfnStateMachine(o.stateMachine, nil)},
 	})
+}
+
+// auditedOUs are the OUs the orgaudit function lists accounts of: none
+// (the whole organization) when a root is among the StackSet's targets.
+func auditedOUs(targets []string) []string {
+	for _, t := range targets {
+		if strings.HasPrefix(t, "r-") {
+			return nil
+		}
+	}
+	return targets
 }
 
 // policyLayerFrom ships the policy file alone as a layer.

@@ -15,6 +15,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/sgwarden/sgwarden/internal/lambdaenv"
+	"github.com/sgwarden/sgwarden/internal/orgaudit"
 )
 
 var (
@@ -69,7 +72,7 @@ func orgStacks(t *testing.T) *orgShape {
 	if err != nil {
 		t.Fatalf("NewOrganizationStack: %v", err)
 	}
-	sh.central = &synthesized{name: "central", settings: settings, stack: central, outdir: outdir}
+	sh.central = &synthesized{name: "central", settings: settings, stack: central, outdir: outdir, conditionsOK: true}
 	AddNagChecks(app)
 	for _, s := range append([]*synthesized{sh.central}, sh.artifacts...) {
 		s.tmpl = *assertions.Template_FromStack(s.stack, nil).ToJSON()
@@ -324,13 +327,28 @@ func TestOrgAuditStateMachine(t *testing.T) {
 		}
 	}
 	env := c.environment(t, "OrgAuditFunction")
-	for _, k := range []string{EnvOrgOUs, "SGWARDEN_REGIONS", EnvReadRoleName, EnvRevertRoleName, "SGWARDEN_REPORT_BUCKET", "SGWARDEN_TOPIC_ARN", "SGWARDEN_MODE"} {
-		if _, ok := env[k]; !ok {
-			t.Errorf("orgaudit environment lacks %s", k)
-		}
+	// The function's own loader takes the environment, deploy-time values
+	// stood in for by values of their shape.
+	tokens := map[string]string{
+		lambdaenv.EnvTopicARN:     "arn:aws:sns:eu-west-1:123456789012:sgwarden-alerts",
+		lambdaenv.EnvReportBucket: "sgwarden-reportbucket",
 	}
-	if env[EnvOrgOUs] != strings.Join(testOUs, ",") || env["SGWARDEN_REGIONS"] != strings.Join(testRegions, ",") {
-		t.Errorf("orgaudit OUs %v regions %v", env[EnvOrgOUs], env["SGWARDEN_REGIONS"])
+	got, err := lambdaenv.LoadOrg(func(k string) string {
+		if v, ok := env[k].(string); ok {
+			return v
+		}
+		return tokens[k]
+	}, nil)
+	if err != nil {
+		t.Fatalf("lambdaenv.LoadOrg(orgaudit environment): %v", err)
+	}
+	if !slices.Equal(got.OUs, testOUs) || !slices.Equal(got.Regions, testRegions) || got.ReadRoleName != ReadRoleName ||
+		got.RevertRoleName != RevertRoleName || got.Engine.Mode() != "enforce" || got.ReportBucket == "" {
+		t.Errorf("orgaudit settings = OUs %v regions %v roles %s/%s mode %s bucket %q", got.OUs, got.Regions,
+			got.ReadRoleName, got.RevertRoleName, got.Engine.Mode(), got.ReportBucket)
+	}
+	if auditedOUs([]string{"ou-ab12-11111111", "r-ab12"}) != nil {
+		t.Error("a root among the targets must audit the whole organization (no OU list)")
 	}
 }
 
@@ -347,5 +365,33 @@ func TestOrgNag(t *testing.T) {
 				t.Errorf("%s: cdk-nag %s at %s: %v", s.name, level, *m.Id, m.Entry.Data)
 			}
 		}
+	}
+}
+
+// TestOrgAuditRoleIsWhatTheCodeCalls reads the Organizations and S3 calls
+// from the interfaces internal/orgaudit accepts, so a new call fails here
+// until the role grants it.
+func TestOrgAuditRoleIsWhatTheCodeCalls(t *testing.T) {
+	c := orgStacks(t).central
+	got := c.roleGrants(t, c.idOf(t, "AWS::IAM::Role", "OrgAuditRole"))
+	want := map[string]bool{"sts:AssumeRole": true, "sns:Publish": true, "kms:Decrypt": true, "kms:GenerateDataKey": true,
+		"logs:CreateLogStream": true, "logs:PutLogEvents": true}
+	for _, it := range []struct {
+		service string
+		typ     reflect.Type
+	}{{"organizations", reflect.TypeFor[orgaudit.OrganizationsAPI]()}, {"s3", reflect.TypeFor[orgaudit.S3API]()}} {
+		for i := range it.typ.NumMethod() {
+			want[it.service+":"+it.typ.Method(i).Name] = true
+		}
+	}
+	if gotSet := slices.Sorted(maps.Keys(got)); !slices.Equal(gotSet, slices.Sorted(maps.Keys(want))) {
+		t.Errorf("orgaudit role grants %v, want %v", gotSet, slices.Sorted(maps.Keys(want)))
+	}
+	if res := got["s3:PutObject"]; len(res) != 1 || !strings.HasSuffix(res[0], "/"+runsPrefix+"*") {
+		t.Errorf("s3:PutObject on %v, want the runs/ prefix only", res)
+	}
+	revertARN := "arn:${AWS::Partition}:iam::*:role/" + RevertRoleName
+	if !slices.Contains(got["sts:AssumeRole"], revertARN) {
+		t.Errorf("enforce mode: sts:AssumeRole on %v, want %s too", got["sts:AssumeRole"], revertARN)
 	}
 }
