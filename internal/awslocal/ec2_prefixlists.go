@@ -310,3 +310,42 @@ func ec2DeleteManagedPrefixList(rs *regionState, c *call, f form, x *xmlWriter) 
 	x.close("prefixList")
 	return nil
 }
+
+// ec2RestoreManagedPrefixListVersion follows AWS: CurrentVersion must be the
+// list's version (PrefixListVersionMismatch otherwise), and the entries of
+// PreviousVersion become a new version.
+func ec2RestoreManagedPrefixListVersion(rs *regionState, c *call, f form, x *xmlWriter) *APIError {
+	p, aerr := rs.prefixListByID(f.get("PrefixListId"))
+	if aerr != nil {
+		return aerr
+	}
+	var versions [2]int64
+	for i, k := range [...]string{"CurrentVersion", "PreviousVersion"} {
+		if !f.has(k) {
+			return clientErr("MissingParameter", "The request must contain the parameter %s", k)
+		}
+		v, err := strconv.ParseInt(f.get(k), 10, 64)
+		if err != nil {
+			return clientErr("InvalidParameterValue", "%s %q is not a number", k, f.get(k))
+		}
+		versions[i] = v
+	}
+	cur, prev := versions[0], versions[1]
+	if cur != p.version {
+		return clientErr("PrefixListVersionMismatch", "The prefix list has the incorrect version number.")
+	}
+	old, ok := p.versions[prev]
+	if !ok || prev >= cur {
+		return clientErr("InvalidParameterValue", "The version %d does not exist for prefix list '%s'", prev, p.id)
+	}
+	if int32(len(old)) > p.maxEntries {
+		return clientErr("PrefixListMaxEntriesExceeded", "The prefix list '%s' would exceed its maximum of %d entries", p.id, p.maxEntries)
+	}
+	p.version++
+	p.versions[p.version] = append([]plEntry(nil), old...)
+	p.state = "restore-complete"
+	x.open("prefixList")
+	writePrefixList(rs, x, p)
+	x.close("prefixList")
+	return nil
+}

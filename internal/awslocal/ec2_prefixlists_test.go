@@ -150,3 +150,45 @@ func TestRulesReferencingPrefixLists(t *testing.T) {
 		t.Fatalf("Revoke: %v", err)
 	}
 }
+
+func TestRestoreManagedPrefixListVersion(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	pl := e.prefixList(t, 10, "10.0.0.0/8")
+	id := aws.ToString(pl.PrefixListId)
+	modify := func(v int64, add, remove string) {
+		t.Helper()
+		in := &ec2.ModifyManagedPrefixListInput{PrefixListId: aws.String(id), CurrentVersion: aws.Int64(v)}
+		if add != "" {
+			in.AddEntries = []types.AddPrefixListEntry{{Cidr: aws.String(add)}}
+		}
+		if remove != "" {
+			in.RemoveEntries = []types.RemovePrefixListEntry{{Cidr: aws.String(remove)}}
+		}
+		if _, err := e.ec2.ModifyManagedPrefixList(ctx, in); err != nil {
+			t.Fatalf("ModifyManagedPrefixList(v%d): %v", v, err)
+		}
+	}
+	modify(1, "0.0.0.0/0", "") // v2 holds the world
+	modify(2, "", "0.0.0.0/0") // v3 does not
+	out, err := e.ec2.RestoreManagedPrefixListVersion(ctx, &ec2.RestoreManagedPrefixListVersionInput{
+		PrefixListId: aws.String(id), PreviousVersion: aws.Int64(2), CurrentVersion: aws.Int64(3),
+	})
+	if err != nil {
+		t.Fatalf("RestoreManagedPrefixListVersion: %v", err)
+	}
+	if v := aws.ToInt64(out.PrefixList.Version); v != 4 || aws.ToString(out.PrefixList.PrefixListId) != id {
+		t.Errorf("restored list = %s version %d, want %s version 4", aws.ToString(out.PrefixList.PrefixListId), v, id)
+	}
+	if got := fmt.Sprint(e.entries(t, id, 0)); got != "[10.0.0.0/8 0.0.0.0/0]" {
+		t.Errorf("entries after the restore = %s, want version 2's [10.0.0.0/8 0.0.0.0/0]", got)
+	}
+	_, err = e.ec2.RestoreManagedPrefixListVersion(ctx, &ec2.RestoreManagedPrefixListVersionInput{
+		PrefixListId: aws.String(id), PreviousVersion: aws.Int64(1), CurrentVersion: aws.Int64(3),
+	}, noRetry)
+	wantErr(t, "RestoreManagedPrefixListVersion(stale current version)", err, "PrefixListVersionMismatch", 400)
+	_, err = e.ec2.RestoreManagedPrefixListVersion(ctx, &ec2.RestoreManagedPrefixListVersionInput{
+		PrefixListId: aws.String(id), PreviousVersion: aws.Int64(9), CurrentVersion: aws.Int64(4),
+	}, noRetry)
+	wantErr(t, "RestoreManagedPrefixListVersion(no such version)", err, "InvalidParameterValue", 400)
+}

@@ -63,6 +63,9 @@ type Alert struct {
 	Exposed []ExposedENI `json:"exposed,omitempty"`
 	// ExposedOmitted counts ENIs left out of Exposed to bound the size.
 	ExposedOmitted int `json:"exposedOmitted,omitempty"`
+	// Omitted counts what else was cut to fit SNS's 256 KB limit, by
+	// kind ("rules", "characters", "prefix-list entries added", ...).
+	Omitted map[string]int `json:"omitted,omitempty"`
 
 	Outcome Result `json:"outcome"`
 	// DedupKey is the CloudTrail event ID: subscribers drop repeats of the

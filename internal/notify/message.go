@@ -63,9 +63,11 @@ func Build(a Alert) (Message, error) {
 	if a.Summary == "" {
 		a.Summary = summary(&a)
 	}
-	doc, err := json.MarshalIndent(&a, "", "  ")
+	// Bounded to fit SNS (bound.go); the subject and attributes come from
+	// the whole alert, each is short.
+	r, err := fit(a)
 	if err != nil {
-		return Message{}, fmt.Errorf("encode alert for event %s: %w", a.Event.ID, err)
+		return Message{}, err
 	}
 	attrs := map[string]string{
 		AttrAction:   string(a.Action),
@@ -85,8 +87,8 @@ func Build(a Alert) (Message, error) {
 	}
 	return Message{
 		Subject:    Subject(&a),
-		JSON:       doc,
-		Text:       Text(&a),
+		JSON:       r.doc,
+		Text:       r.text,
 		Attributes: attrs,
 	}, nil
 }
@@ -105,6 +107,18 @@ func (m Message) PublishInput(topicARN string) (*sns.PublishInput, error) {
 	body, err := json.Marshal(bodies)
 	if err != nil {
 		return nil, fmt.Errorf("encode SNS message: %w", err)
+	}
+	if len(body) > MaxPublishBytes-publishMargin && m.Chat != nil {
+		// Build bounded the document and the text; a chat body that tips
+		// the message over SNS's limit is dropped: HTTPS subscribers then
+		// get the document.
+		delete(bodies, "https")
+		if body, err = json.Marshal(bodies); err != nil {
+			return nil, fmt.Errorf("encode SNS message: %w", err)
+		}
+	}
+	if len(body) > MaxPublishBytes-publishMargin {
+		return nil, fmt.Errorf("SNS message of %d bytes is over the %d-byte limit", len(body), MaxPublishBytes)
 	}
 	in := &sns.PublishInput{
 		TopicArn:         aws.String(topicARN),
