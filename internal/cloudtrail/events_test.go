@@ -62,6 +62,17 @@ func TestDecodeEvents(t *testing.T) {
 				t.Fatalf("%s is not an EventBridge envelope: %v", base, err)
 			}
 			ev, err := Decode(data)
+			if strings.HasSuffix(base, "-unreadable.json") {
+				// A supported event whose shape does not parse: the error
+				// carries what could be read, for the FAILED alert.
+				var de *DecodeError
+				d := raw.Detail
+				if !errors.As(err, &de) || !errors.Is(err, ErrMalformed) || de.EventID != d.EventID || de.EventName != d.EventName ||
+					de.Account != "123456789012" || de.Region != "us-east-1" || de.GroupID == "" {
+					t.Fatalf("Decode(%s) = %+v, want a malformed DecodeError naming the event, account, region and group", base, err)
+				}
+				return
+			}
 			if err != nil {
 				var de *DecodeError
 				if !errors.As(err, &de) {
