@@ -16,6 +16,7 @@ type compiled struct {
 	stackManaged Action
 	checks       []check
 	exemptions   []exemption
+	trusted      trustedSpec
 }
 
 type check struct {
@@ -65,6 +66,10 @@ func mergeBase(base, file *policySpec) *policySpec {
 			continue
 		}
 		out.checks[i] = overlayCheck(out.checks[i], fc)
+	}
+	out.trusted = trustedSpec{
+		cidrs: append(slices.Clone(base.trusted.cidrs), file.trusted.cidrs...),
+		lists: append(slices.Clone(base.trusted.lists), file.trusted.lists...),
 	}
 	out.exemptions = slices.Clone(base.exemptions)
 	for _, fx := range file.exemptions {
@@ -122,7 +127,7 @@ func overlayCheck(b, o checkSpec) checkSpec {
 
 // compile checks the combinations of settings and builds the engine form.
 func (l *loader) compile(spec *policySpec) *compiled {
-	cp := &compiled{mode: ModeEnforce, ownerTag: spec.ownerTag, stackManaged: cmp.Or(spec.stackManaged, ActionRevert)}
+	cp := &compiled{mode: ModeEnforce, ownerTag: spec.ownerTag, stackManaged: cmp.Or(spec.stackManaged, ActionRevert), trusted: spec.trusted}
 	if spec.hasMode {
 		cp.mode = spec.mode
 	}

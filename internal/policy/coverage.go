@@ -122,7 +122,20 @@ func (e *Engine) EvaluateCoverage(standing, judged []Rule, ec EvalContext, dst [
 	if e == nil || e.p == nil || len(judged) == 0 {
 		return dst
 	}
-	return e.p.evaluateCoverage(standing, judged, &ec, e.mode, dst)
+	n := len(dst)
+	dst = e.p.evaluateCoverage(standing, judged, &ec, e.mode, dst)
+	// A trusted rule still counts in the union (it does open the port),
+	// but no check flags it.
+	if t := &e.p.trusted; len(t.cidrs) > 0 || len(t.lists) > 0 {
+		kept := dst[:n]
+		for _, v := range dst[n:] {
+			if !t.trusts(&v.Rule) {
+				kept = append(kept, v)
+			}
+		}
+		dst = kept
+	}
+	return dst
 }
 
 // MayOpenTogether reports whether rules may open a port together with

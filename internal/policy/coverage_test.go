@@ -46,7 +46,7 @@ func TestEvaluateCoverage(t *testing.T) {
 		{name: "halves on a remote admin port match every world check",
 			judged: []Rule{tcp(22, 22, "0.0.0.0/1", id("sgr-a")), tcp(22, 22, "128.0.0.0/1", id("sgr-b"))},
 			want: "remote-admin-world=revert:sgr-a [together, sgr-a (0.0.0.0/1) and sgr-b (128.0.0.0/1) open tcp/22 to the whole internet] " +
-				"remote-admin-world=revert:sgr-b unrestricted-ports-world=revert:sgr-a unrestricted-ports-world=revert:sgr-b"},
+				"remote-admin-world=revert:sgr-b high-risk-ports-world=revert:sgr-a high-risk-ports-world=revert:sgr-b unrestricted-ports-world=revert:sgr-a unrestricted-ports-world=revert:sgr-b"},
 		{name: "quarters, first call: not yet the world",
 			judged: []Rule{tcp(12345, 12345, "0.0.0.0/2", id("sgr-q1")), tcp(12345, 12345, "64.0.0.0/2", id("sgr-q2"))},
 			want:   ""},
@@ -95,7 +95,8 @@ func TestEvaluateCoverage(t *testing.T) {
 		{name: "all-traffic halves",
 			judged: []Rule{rule(ProtoAll, -1, -1, cidr("0.0.0.0/1"), id("sgr-a")), rule(ProtoAll, -1, -1, cidr("128.0.0.0/1"), id("sgr-b"))},
 			want: "remote-admin-world=revert:sgr-a [together, sgr-a (0.0.0.0/1) and sgr-b (128.0.0.0/1) open all to the whole internet] remote-admin-world=revert:sgr-b " +
-				"unrestricted-ports-world=revert:sgr-a unrestricted-ports-world=revert:sgr-b ephemeral-range-world=alert:sgr-a ephemeral-range-world=alert:sgr-b"},
+				"high-risk-ports-world=revert:sgr-a high-risk-ports-world=revert:sgr-b unrestricted-ports-world=revert:sgr-a unrestricted-ports-world=revert:sgr-b " +
+				"unrestricted-udp-world=revert:sgr-a unrestricted-udp-world=revert:sgr-b ephemeral-range-world=alert:sgr-a ephemeral-range-world=alert:sgr-b"},
 		{name: "a private sibling on the same port does not contribute",
 			judged: []Rule{tcp(12345, 12345, "0.0.0.0/1", id("sgr-a")), tcp(12345, 12345, "10.0.0.0/8", id("sgr-x")), tcp(12345, 12345, "128.0.0.0/1", id("sgr-b"))},
 			want:   "unrestricted-ports-world=revert:sgr-a " + halves + " unrestricted-ports-world=revert:sgr-b"},

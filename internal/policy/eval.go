@@ -110,6 +110,9 @@ func (c *check) matchPeer(r *Rule, facts *peerFacts) (match, unresolved bool) {
 		return facts.get(p).world, false
 	case peerPublic:
 		return facts.get(p).public, false
+	case peerPublicNotWorld:
+		f := facts.get(p)
+		return f.public && !f.world, false
 	case peerCIDRs:
 		if p.Kind == PeerPrefixList {
 			for _, e := range p.PrefixListEntries {
@@ -253,7 +256,49 @@ func (x *exemption) tagApplies(tags map[string]string, clk *clock) bool {
 	return tagGrants(v, clk)
 }
 
+// trusts reports whether the rule's peer is inside the policy's trusted
+// peers: a CIDR within a trusted CIDR, a trusted prefix list, or a prefix
+// list whose known entries all lie within trusted CIDRs.
+func (t *trustedSpec) trusts(r *Rule) bool {
+	if len(t.cidrs) == 0 && len(t.lists) == 0 {
+		return false
+	}
+	p := &r.Peer
+	switch p.Kind {
+	case PeerIPv4, PeerIPv6:
+		return t.within(p.CIDR)
+	case PeerPrefixList:
+		for _, id := range t.lists {
+			if id == p.PrefixListID {
+				return true
+			}
+		}
+		if !p.PrefixListResolved || len(p.PrefixListEntries) == 0 {
+			return false
+		}
+		for _, e := range p.PrefixListEntries {
+			if !t.within(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func (t *trustedSpec) within(p netip.Prefix) bool {
+	for _, c := range t.cidrs {
+		if c.Bits() <= p.Bits() && c.Contains(p.Addr()) {
+			return true
+		}
+	}
+	return false
+}
+
 func (cp *compiled) evaluate(r *Rule, ec *EvalContext, mode Mode, dst []Violation) []Violation {
+	if cp.trusted.trusts(r) {
+		return dst
+	}
 	self := r.SelfReference()
 	var facts peerFacts
 	clk := clock{ec: *ec}

@@ -16,45 +16,45 @@ func TestDefaultChecks(t *testing.T) {
 	}{
 		// remote-admin-world
 		{"ssh from world v4", rule(ProtoTCP, 22, 22, world4),
-			"remote-admin-world=revert high-risk-ports-public=revert unrestricted-ports-world=revert"},
+			"remote-admin-world=revert high-risk-ports-world=revert unrestricted-ports-world=revert"},
 		{"rdp from world v6", rule(ProtoTCP, 3389, 3389, world6),
-			"remote-admin-world=revert high-risk-ports-public=revert unrestricted-ports-world=revert"},
+			"remote-admin-world=revert high-risk-ports-world=revert unrestricted-ports-world=revert"},
 		{"udp rdp from world", rule(ProtoUDP, 3389, 3389, world4),
-			"remote-admin-world=revert high-risk-ports-public=revert unrestricted-ports-world=revert"},
+			"remote-admin-world=revert high-risk-ports-world=revert unrestricted-udp-world=revert"},
 		{"range 20-25 covers ssh", rule(ProtoTCP, 20, 25, world4),
-			"remote-admin-world=revert high-risk-ports-public=revert unrestricted-ports-world=revert"},
+			"remote-admin-world=revert high-risk-ports-world=revert unrestricted-ports-world=revert"},
 		{"ssh from office /24 (public, not world)", rule(ProtoTCP, 22, 22, cidr("81.2.69.0/24")),
-			"high-risk-ports-public=revert"},
+			"high-risk-ports-public=alert"},
 		{"ssh from private", rule(ProtoTCP, 22, 22, cidr("10.0.0.0/8")), ""},
 		{"ssh from 0.0.0.0/1 is public", rule(ProtoTCP, 22, 22, cidr("0.0.0.0/1")),
-			"high-risk-ports-public=revert"},
+			"high-risk-ports-public=alert"},
 		// high-risk-ports-public
-		{"mysql from public /16", rule(ProtoTCP, 3306, 3306, cidr("8.8.0.0/16")), "high-risk-ports-public=revert"},
-		{"elasticsearch from public v6", rule(ProtoTCP, 9200, 9300, cidr("2600:1f18::/32")), "high-risk-ports-public=revert"},
+		{"mysql from public /16", rule(ProtoTCP, 3306, 3306, cidr("8.8.0.0/16")), "high-risk-ports-public=alert"},
+		{"elasticsearch from public v6", rule(ProtoTCP, 9200, 9300, cidr("2600:1f18::/32")), "high-risk-ports-public=alert"},
 		{"mysql from CGN space", rule(ProtoTCP, 3306, 3306, cidr("100.64.0.0/10")), ""},
 		{"mysql from documentation range", rule(ProtoTCP, 3306, 3306, cidr("203.0.113.0/24")), ""},
 		{"9201-9299 between high-risk ports", rule(ProtoTCP, 9201, 9299, cidr("8.8.0.0/16")), ""},
 		// unrestricted-ports-world
 		{"https from world is authorized", rule(ProtoTCP, 443, 443, world4), ""},
 		{"http from world v6 is authorized", rule(ProtoTCP, 80, 80, world6), ""},
-		{"80-443 from world includes other ports", rule(ProtoTCP, 80, 443, world4), "high-risk-ports-public=revert unrestricted-ports-world=revert"},
+		{"80-443 from world includes other ports", rule(ProtoTCP, 80, 443, world4), "high-risk-ports-world=revert unrestricted-ports-world=revert"},
 		{"446-1000 from world", rule(ProtoTCP, 446, 1000, world4), "unrestricted-ports-world=revert"},
 		{"8443 from world", rule(ProtoTCP, 8443, 8443, world4), "unrestricted-ports-world=revert"},
-		{"udp 53 from world", rule(ProtoUDP, 53, 53, world4), "unrestricted-ports-world=revert"},
+		{"udp 53 from world", rule(ProtoUDP, 53, 53, world4), "unrestricted-udp-world=revert"},
 		{"8443 from public /8 is not world", rule(ProtoTCP, 8443, 8443, cidr("8.0.0.0/8")), ""},
 		{"icmp from world has no ports", rule(ProtoICMP, 8, 0, world4), ""},
 		{"icmpv6 all from world", rule(ProtoICMPv6, -1, -1, world6), ""},
 		{"sctp from world is not a tcp/udp port", rule(132, -1, -1, world4), ""},
 		// all traffic
 		{"all traffic from world", rule(ProtoAll, -1, -1, world4),
-			"remote-admin-world=revert high-risk-ports-public=revert unrestricted-ports-world=revert ephemeral-range-world=alert"},
+			"remote-admin-world=revert high-risk-ports-world=revert unrestricted-ports-world=revert unrestricted-udp-world=revert ephemeral-range-world=alert"},
 		{"tcp 0-65535 from world", rule(ProtoTCP, 0, 65535, world6),
-			"remote-admin-world=revert high-risk-ports-public=revert unrestricted-ports-world=revert ephemeral-range-world=alert"},
+			"remote-admin-world=revert high-risk-ports-world=revert unrestricted-ports-world=revert ephemeral-range-world=alert"},
 		// ephemeral-range-world
 		{"ephemeral range from world", rule(ProtoTCP, 1024, 65535, world4),
-			"remote-admin-world=revert high-risk-ports-public=revert unrestricted-ports-world=revert ephemeral-range-world=alert"},
+			"remote-admin-world=revert high-risk-ports-world=revert unrestricted-ports-world=revert ephemeral-range-world=alert"},
 		{"udp ephemeral range from world", rule(ProtoUDP, 1024, 65535, world4),
-			"remote-admin-world=revert high-risk-ports-public=revert unrestricted-ports-world=revert ephemeral-range-world=alert"},
+			"remote-admin-world=revert high-risk-ports-world=revert unrestricted-udp-world=revert ephemeral-range-world=alert"},
 		{"part of ephemeral range", rule(ProtoTCP, 32768, 65535, world4), "unrestricted-ports-world=revert"},
 		{"ephemeral range from private", rule(ProtoTCP, 1024, 65535, cidr("10.0.0.0/8")), ""},
 		// default-group-rules
@@ -63,17 +63,17 @@ func TestDefaultChecks(t *testing.T) {
 		{"default group allow-all egress", rule(ProtoAll, -1, -1, world4, defaultGroup, egress),
 			"default-group-rules=alert"},
 		{"default group ssh from world", rule(ProtoTCP, 22, 22, world4, defaultGroup),
-			"remote-admin-world=revert high-risk-ports-public=revert unrestricted-ports-world=revert default-group-rules=alert"},
+			"remote-admin-world=revert high-risk-ports-world=revert unrestricted-ports-world=revert default-group-rules=alert"},
 		{"default group from event: unknown", rule(ProtoTCP, 443, 443, cidr("10.0.0.0/8"), defaultGroup, unknownGroup), ""},
 		{"non-default group private rule", rule(ProtoTCP, 443, 443, cidr("10.0.0.0/8")), ""},
 		// prefix lists
 		{"prefix list with world entry", rule(ProtoTCP, 22, 22, prefixList("pl-1", true, "10.0.0.0/8", "0.0.0.0/0")),
-			"remote-admin-world=revert high-risk-ports-public=revert unrestricted-ports-world=revert"},
+			"remote-admin-world=revert high-risk-ports-world=revert unrestricted-ports-world=revert"},
 		{"prefix list with public entry", rule(ProtoTCP, 22, 22, prefixList("pl-1", true, "81.2.69.0/24")),
-			"high-risk-ports-public=revert"},
+			"high-risk-ports-public=alert"},
 		{"prefix list private", rule(ProtoTCP, 22, 22, prefixList("pl-1", true, "10.1.0.0/16", "192.168.0.0/16")), ""},
 		{"prefix list unresolved", rule(ProtoTCP, 22, 22, prefixList("pl-1", false)),
-			"remote-admin-world=revert?pl high-risk-ports-public=revert?pl unrestricted-ports-world=revert?pl"},
+			"remote-admin-world=revert?pl high-risk-ports-world=revert?pl unrestricted-ports-world=revert?pl high-risk-ports-public=alert?pl"},
 		// group peers
 		{"other group peer is not world", rule(ProtoTCP, 22, 22, groupPeer("sg-0b", "222222222222")), ""},
 	}
@@ -173,13 +173,13 @@ checks:
   - {id: ssh, severity: critical, action: revert, ports: [22], peer: world}
   - {id: ssh-alert, severity: low, action: alert, ports: [22], peer: world}
 exemptions:
-  - {id: gtag, groupTag: {key: "sgwarden:exempt"}}
-  - {id: rtag, ruleTag: {key: "sgwarden:exempt"}}
-  - {id: team, groupTag: {key: team, value: netops}, checks: [ssh]}
-  - {id: ids, groupIds: [sg-0ex]}
-  - {id: glass, actorArn: "arn:aws:sts::*:assumed-role/BreakGlass/*"}
-  - {id: old, groupIds: [sg-0old], expires: 2026-11-25}
-  - {id: today, groupIds: [sg-0today], expires: 2026-11-26}
+  - {id: gtag, reason: r, groupTag: {key: "sgwarden:exempt"}}
+  - {id: rtag, reason: r, ruleTag: {key: "sgwarden:exempt"}}
+  - {id: team, reason: r, groupTag: {key: team, value: netops}, checks: [ssh]}
+  - {id: ids, reason: r, groupIds: [sg-0ex]}
+  - {id: glass, reason: r, actorArn: "arn:aws:sts::*:assumed-role/BreakGlass/*"}
+  - {id: old, reason: r, groupIds: [sg-0old], expires: 2026-11-25}
+  - {id: today, reason: r, groupIds: [sg-0today], expires: 2026-11-26}
 `
 	e := mustLoad(t, policy)
 	breakGlass := "arn:aws:sts::123456789012:assumed-role/BreakGlass/alice"
@@ -283,13 +283,13 @@ checks:
   - {id: ephemeral-range-world, enabled: false}
   - {id: redis-public, severity: high, action: revert, ports: [6379], peer: public}
 exemptions:
-  - {id: rule-tag-exempt, ruleTag: {key: "sgwarden:exempt", value: approved}}
+  - {id: rule-tag-exempt, reason: approved rules, ruleTag: {key: "sgwarden:exempt", value: approved}}
 `)
 	var ids []string
 	for _, c := range e.Checks() {
 		ids = append(ids, c.ID+"/"+string(c.Action))
 	}
-	want := "remote-admin-world/revert high-risk-ports-public/revert unrestricted-ports-world/revert default-group-rules/revert redis-public/revert"
+	want := "remote-admin-world/revert high-risk-ports-world/revert unrestricted-ports-world/revert unrestricted-udp-world/revert default-group-rules/revert high-risk-ports-public/alert redis-public/revert"
 	if got := strings.Join(ids, " "); got != want {
 		t.Errorf("Checks() = %s, want %s", got, want)
 	}
@@ -314,9 +314,9 @@ func TestReason(t *testing.T) {
 		rule Rule
 		want string
 	}{
-		{"ssh", rule(ProtoTCP, 22, 22, cidr("0.0.0.0/0")), "tcp/22 open to 0.0.0.0/0 (remote admin port from the world (FSBP EC2.13, EC2.14, EC2.53, EC2.54))"},
-		{"all", rule(ProtoAll, -1, -1, cidr("::/0")), "all open to ::/0 (remote admin port from the world (FSBP EC2.13, EC2.14, EC2.53, EC2.54))"},
-		{"pl", rule(ProtoTCP, 20, 25, prefixList("pl-0abc", false)), "tcp/20-25 open to pl-0abc (entries unknown) (remote admin port from the world (FSBP EC2.13, EC2.14, EC2.53, EC2.54))"},
+		{"ssh", rule(ProtoTCP, 22, 22, cidr("0.0.0.0/0")), "tcp/22 open to 0.0.0.0/0 (remote admin port open to the world (FSBP EC2.13, EC2.14, EC2.53, EC2.54))"},
+		{"all", rule(ProtoAll, -1, -1, cidr("::/0")), "all open to ::/0 (remote admin port open to the world (FSBP EC2.13, EC2.14, EC2.53, EC2.54))"},
+		{"pl", rule(ProtoTCP, 20, 25, prefixList("pl-0abc", false)), "tcp/20-25 open to pl-0abc (entries unknown) (remote admin port open to the world (FSBP EC2.13, EC2.14, EC2.53, EC2.54))"},
 		{"egress self", rule(ProtoAll, -1, -1, groupPeer("sg-0a", ""), defaultGroup, egress), "all egress to sg-0a (itself) (the VPC default group carries a rule (FSBP EC2.2, CIS 5.4))"},
 	}
 	for _, tc := range tests {
@@ -388,5 +388,48 @@ checks:
 		if got[id] != want {
 			t.Errorf("Checks() %s = %q, want %q", id, got[id], want)
 		}
+	}
+}
+
+// Trusted peers (the office, the VPN) are flagged by no check, per rule or
+// in a union; a range broader than a trusted one is not trusted.
+func TestTrustedPeers(t *testing.T) {
+	e := mustLoad(t, `version: 1
+trusted:
+  cidrs: [81.2.69.0/24, "2a00:1450::/32", 128.0.0.0/2]
+  prefixLists: [pl-0office]
+checks:
+  - {id: ssh-public, severity: high, action: revert, ports: [22], peer: public}
+  - {id: any-world, severity: high, action: revert, ports: ["0-65535"], peer: world}
+`)
+	tests := []struct {
+		name string
+		rule Rule
+		want string
+	}{
+		{"inside a trusted CIDR", rule(ProtoTCP, 22, 22, cidr("81.2.69.7/32")), ""},
+		{"IPv6 inside", rule(ProtoTCP, 22, 22, cidr("2a00:1450:1::/48")), ""},
+		{"broader than trusted", rule(ProtoTCP, 22, 22, cidr("81.2.68.0/23")), "ssh-public=revert"},
+		{"other public", rule(ProtoTCP, 22, 22, cidr("8.8.8.8/32")), "ssh-public=revert"},
+		{"trusted list", rule(ProtoTCP, 22, 22, prefixList("pl-0office", false)), ""},
+		{"list of trusted entries", rule(ProtoTCP, 22, 22, prefixList("pl-0vpn", true, "81.2.69.0/25")), ""},
+		{"list with an untrusted entry", rule(ProtoTCP, 22, 22, prefixList("pl-0mix", true, "81.2.69.0/25", "8.8.4.0/24")), "ssh-public=revert"},
+	}
+	for _, tt := range tests {
+		if got := summary(e.EvaluateAll([]Rule{tt.rule}, EvalContext{Now: testNow})); got != tt.want {
+			t.Errorf("Evaluate(%s) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	// 0.0.0.0/1 + 128.0.0.0/2 + 192.0.0.0/2 is the world; the trusted
+	// quarter counts in the union, but only the untrusted rules are flagged.
+	a := rule(ProtoTCP, 8443, 8443, cidr("0.0.0.0/1"), inGroup("sg-1"))
+	b := rule(ProtoTCP, 8443, 8443, cidr("128.0.0.0/2"), inGroup("sg-1"))
+	c := rule(ProtoTCP, 8443, 8443, cidr("192.0.0.0/2"), inGroup("sg-1"))
+	var flagged []string
+	for _, v := range e.EvaluateCoverage(nil, []Rule{a, b, c}, EvalContext{Now: testNow}, nil) {
+		flagged = append(flagged, v.Rule.Peer.CIDR.String())
+	}
+	if strings.Join(flagged, " ") != "0.0.0.0/1 192.0.0.0/2" {
+		t.Errorf("EvaluateCoverage(a quarter trusted) flags %v, want 0.0.0.0/1 192.0.0.0/2", flagged)
 	}
 }

@@ -22,7 +22,7 @@ func ExampleEngine_Evaluate() {
 	fmt.Println("default egress violations:", len(engine.Evaluate(&egress, policy.EvalContext{}, nil)))
 	// Output:
 	// remote-admin-world revert critical
-	// high-risk-ports-public revert high
+	// high-risk-ports-world revert high
 	// unrestricted-ports-world revert high
 	// default egress violations: 0
 }

@@ -45,6 +45,7 @@ const (
 	peerAny peerClass = iota
 	peerWorld
 	peerPublic
+	peerPublicNotWorld
 	peerCIDRs
 	peerBroader
 	peerPrefixList
@@ -55,6 +56,7 @@ var peerClassNames = map[string]peerClass{
 	"any":               peerAny,
 	"world":             peerWorld,
 	"public":            peerPublic,
+	"publicNotWorld":    peerPublicNotWorld,
 	"prefixList":        peerPrefixList,
 	"otherAccountGroup": peerOtherAccount,
 }
@@ -135,6 +137,14 @@ type policySpec struct {
 	stackManaged Action
 	checks       []checkSpec
 	exemptions   []exemptionSpec
+	trusted      trustedSpec
+}
+
+// trustedSpec is the policy's trusted peers (the office, the VPN): rules
+// from them are never flagged.
+type trustedSpec struct {
+	cidrs []netip.Prefix
+	lists []string
 }
 
 type loader struct {
@@ -375,7 +385,7 @@ func (l *loader) parse(data []byte) *policySpec {
 	root := resolve(doc.Content[0])
 	spec := &policySpec{}
 	hasVersion := false
-	for _, e := range l.mapping(root, "", "version", "mode", "base", "description", "ownerTag", "stackManaged", "checks", "exemptions") {
+	for _, e := range l.mapping(root, "", "version", "mode", "base", "description", "ownerTag", "stackManaged", "trusted", "checks", "exemptions") {
 		switch e.key {
 		case "version":
 			hasVersion = true
@@ -404,6 +414,8 @@ func (l *loader) parse(data []byte) *policySpec {
 			}
 		case "description":
 			l.scalar(e.v, e.path)
+		case "trusted":
+			spec.trusted = l.parseTrusted(e.v, e.path)
 		case "ownerTag":
 			if s, ok := l.str(e.v, e.path); ok {
 				if s == "" || len(s) > 128 {
@@ -602,7 +614,7 @@ func (l *loader) parsePeer(n *yaml.Node, field string) peerSpec {
 		s, _ := l.scalar(n, field)
 		pc, ok := peerClassNames[s]
 		if !ok {
-			l.add(n, field, "unknown peer class %q (want world, public, prefixList, otherAccountGroup, any, or a mapping with cidrs or broaderThan)", s)
+			l.add(n, field, "unknown peer class %q (want world, public, publicNotWorld, prefixList, otherAccountGroup, any, or a mapping with cidrs or broaderThan)", s)
 		}
 		return peerSpec{class: pc}
 	}
@@ -701,6 +713,38 @@ func (l *loader) parseGroups(n *yaml.Node, field string, c *checkSpec) {
 	}
 }
 
+// parseTrusted reads `trusted: {cidrs: [...], prefixLists: [...]}`. The
+// world cannot be trusted: that would switch the policy off.
+func (l *loader) parseTrusted(n *yaml.Node, field string) trustedSpec {
+	var t trustedSpec
+	for _, e := range l.mapping(n, field, "cidrs", "prefixLists") {
+		for i, vn := range l.list(e.v, e.path) {
+			s, ok := l.str(vn, idx(e.path, i))
+			if !ok {
+				continue
+			}
+			if e.key == "prefixLists" {
+				if !strings.HasPrefix(s, "pl-") {
+					l.add(vn, idx(e.path, i), "not a prefix list ID: %q (want pl-...)", s)
+					continue
+				}
+				t.lists = append(t.lists, s)
+				continue
+			}
+			p, err := ParsePeerCIDR(s)
+			switch {
+			case err != nil:
+				l.add(vn, idx(e.path, i), "bad CIDR %q", s)
+			case p.CIDR.Bits() == 0:
+				l.add(vn, idx(e.path, i), "the world (%s) cannot be trusted: it would turn every check off", s)
+			default:
+				t.cidrs = append(t.cidrs, p.CIDR.Masked())
+			}
+		}
+	}
+	return t
+}
+
 var exemptionKeys = []string{"id", "reason", "groupTag", "ruleTag", "groupIds", "actorArn", "checks", "expires"}
 
 func (l *loader) parseExemption(n *yaml.Node, field string) exemptionSpec {
@@ -784,6 +828,12 @@ func (l *loader) parseExemption(n *yaml.Node, field string) exemptionSpec {
 		}
 		if kinds != 1 {
 			l.add(rn, field, "must have exactly one of groupTag, ruleTag, groupIds or actorArn")
+		}
+		// An exemption is an audited decision: it must say why.
+		if strings.TrimSpace(x.reason) == "" && !hasKey(rn, "reason") {
+			l.add(rn, field+".reason", "missing (an exemption must say why it is granted)")
+		} else if hasKey(rn, "reason") && strings.TrimSpace(x.reason) == "" {
+			l.add(rn, field+".reason", "must not be empty (an exemption must say why it is granted)")
 		}
 	}
 	return x

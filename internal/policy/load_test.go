@@ -16,7 +16,7 @@ func TestDefaultPolicy(t *testing.T) {
 	for _, c := range e.Checks() {
 		got = append(got, c.ID+":"+string(c.Severity)+":"+string(c.Action))
 	}
-	want := "remote-admin-world:critical:revert high-risk-ports-public:high:revert unrestricted-ports-world:high:revert default-group-rules:medium:alert ephemeral-range-world:low:alert"
+	want := "remote-admin-world:critical:revert high-risk-ports-world:high:revert unrestricted-ports-world:high:revert unrestricted-udp-world:high:revert default-group-rules:medium:alert high-risk-ports-public:medium:alert ephemeral-range-world:low:alert"
 	if strings.Join(got, " ") != want {
 		t.Errorf("default checks = %s\nwant %s", strings.Join(got, " "), want)
 	}
@@ -102,13 +102,21 @@ exemptions:
 			"20:5: checks[4].severity: missing",
 			"20:5: checks[4].action: missing",
 			"20:5: checks[4]: has both ports and portsExcept",
+			"24:5: exemptions[0].reason: missing",
 			"26:14: exemptions[0].expires: not a date: \"next-week\"",
 			"27:14: exemptions[0].checks[0]: no check with id \"nope\"",
 			"30:22: exemptions[1].groupIds[1]: not a security group ID",
 			"31:15: exemptions[1].actorArn: not an ARN pattern",
 			"28:5: exemptions[1]: must have exactly one of",
 			"32:5: exemptions[2]: must have exactly one of",
+			"32:5: exemptions[2].reason: missing",
 		}},
+		{"trusted", "version: 1\ntrusted:\n  cidrs: [203.0.113.0/24, 0.0.0.0/0, nope]\n  prefixLists: [pl-1, vpn]\n", []string{
+			"3:27: trusted.cidrs[1]: the world (0.0.0.0/0) cannot be trusted",
+			"3:38: trusted.cidrs[2]: bad CIDR",
+			"4:23: trusted.prefixLists[1]: not a prefix list ID",
+		}},
+		{"empty reason", "version: 1\nexemptions:\n  - {id: x, reason: \" \", groupIds: [sg-1]}\n", []string{"3:5: exemptions[0].reason: must not be empty"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
