@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/sgwarden/sgwarden/internal/cloudtrail"
@@ -69,9 +70,15 @@ func (c *corpus) attempted(ev *cloudtrail.Event) string {
 		for _, e := range pl.Added {
 			cidrs = append(cidrs, e.CIDR)
 		}
-		if ev.Name == "CreateManagedPrefixList" {
+		switch {
+		case ev.Name == "CreateManagedPrefixList":
 			s = "create prefix list " + orQuote(name) + " with " + strings.Join(cidrs, ",")
-		} else {
+		case ev.Name == "RestoreManagedPrefixListVersion" || len(cidrs) == 0:
+			s = "restore prefix list " + orQuote(name)
+			if pl.RestoredVersion > 0 {
+				s += fmt.Sprintf(" to version %d", pl.RestoredVersion)
+			}
+		default:
 			s = "add " + strings.Join(cidrs, ",") + " to prefix list " + orQuote(name)
 		}
 	case cloudtrail.KindTagsChanged:

@@ -82,13 +82,14 @@ func TestShowCorpus(t *testing.T) {
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^01  dana \(Developer\) +open tcp/22 from 0\.0\.0\.0/0 on web-tier +REVERTED +revoked sgr-0ae404ccc4e3053b8$`),
 		regexp.MustCompile(`(?m)^04  .* REVERTED +sgr-0ae404ccc4e3053b8 already gone \(redelivery\)$`),
-		regexp.MustCompile(`(?m)^17  .*add 81\.2\.69\.142/32 to prefix list vpn-ranges +REVERTED +removed 81\.2\.69\.142/32 from the list$`),
+		regexp.MustCompile(`(?m)^17  .*add 81\.2\.69\.142/32 to prefix list vpn-ranges +ALERT +alert only: kept sgr-089bcb89de5b4e5cc$`),
+		regexp.MustCompile(`(?m)^33  .*restore prefix list ops-ranges to version \d+ +REVERTED +removed 0\.0\.0\.0/0 from the list$`),
 		regexp.MustCompile(`(?m)^22  sam \(BreakGlass\) .* EXEMPT +exempt: kept sgr-0685766380d6baa18$`),
 		regexp.MustCompile(`(?m)^29  .*\(call failed\) +no action +failed call \(UnauthorizedOperation\)$`),
 		regexp.MustCompile(`\[event 01\] Subject: REVERTED tcp/22 from 0\.0\.0\.0/0 on sg-07de4ed24192540c9 \(web-tier\)`),
 		regexp.MustCompile(`(?m)^ +28 +ALERT eni-0e76b57f99b71fab2`),
 		regexp.MustCompile(`(?m)^web-tier +sgr-0ae404ccc4e3053b8 +ingress tcp/22 from 0\.0\.0\.0/0 +critical, revert +REVOKED by sgwarden$`),
-		regexp.MustCompile(`(?m)^db-tier +sgr-089bcb89de5b4e5cc .* compliant \(list entry removed\)$`),
+		regexp.MustCompile(`(?m)^ops-jump +sgr-0c1d2e3f4a5b60718 .* compliant \(list entry removed\)$`),
 		regexp.MustCompile(fmt.Sprintf(`(?m)^%d of %[1]d scenarios as expected`, len(c.files))),
 		regexp.MustCompile(`Time per event, .*: [0-9.]+ ms for the first \(cold start\), then median [0-9.]+ ms, max [0-9.]+ ms\.`),
 	} {

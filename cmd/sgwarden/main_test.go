@@ -477,9 +477,22 @@ func TestCheckEventsGlob(t *testing.T) {
 	}
 	// An unreadable event of a supported API is what the function fails
 	// closed on: a finding, not an input error.
-	code, out, _ = runCmd(t, cmdCheck, filepath.Join(events, "37-event-version-2-unreadable.json"))
+	var ev map[string]any
+	data, err := os.ReadFile(filepath.Join(events, "01-authorize-ingress-world-ssh.json"))
+	if err != nil || json.Unmarshal(data, &ev) != nil {
+		t.Fatalf("read event 01: %v", err)
+	}
+	detail := ev["detail"].(map[string]any)
+	detail["requestParameters"] = map[string]any{"groupId": "sg-07de4ed24192540c9"}
+	detail["responseElements"] = nil
+	unreadable := filepath.Join(t.TempDir(), "unreadable.json")
+	data, _ = json.Marshal(ev)
+	if err := os.WriteFile(unreadable, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCmd(t, cmdCheck, unreadable)
 	if code != exitFindings || !strings.Contains(out, "would fail closed") {
-		t.Errorf("check 37-event-version-2-unreadable.json = %d, want %d and a note that the function fails closed:\n%s", code, exitFindings, out)
+		t.Errorf("check of an AuthorizeSecurityGroupIngress with no rule = %d, want %d and a note that the function fails closed:\n%s", code, exitFindings, out)
 	}
 }
 
@@ -553,5 +566,54 @@ func TestTableEscapesControlCharacters(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), `web\x1b[2J\nsg-2`) {
 		t.Errorf("table output = %q, want the name escaped", b.String())
+	}
+}
+
+// validate lists the trusted peers and each exemption with its expiry
+// status on the day judged.
+func TestValidateExemptionStatus(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "p.yaml")
+	src := `version: 1
+base: default
+trusted: {cidrs: [81.2.69.0/24], prefixLists: [pl-0vpn]}
+exemptions:
+  - {id: old, reason: migration, groupIds: [sg-1], expires: 2026-11-20}
+  - {id: soon, reason: vendor test, groupIds: [sg-2], expires: 2026-11-29, checks: [remote-admin-world]}
+  - {id: today, reason: cutover, groupIds: [sg-3], expires: 2026-11-26}
+  - {id: later, reason: pentest, actorArn: "arn:aws:iam::*:role/Pentest", expires: 2027-01-31}
+`
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCmd(t, cmdValidate, "--at", "2026-11-26", "--output", "json", p)
+	var res validateResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != exitOK {
+		t.Fatalf("validate = %d, %v (stderr %s)", code, err, stderr)
+	}
+	got := map[string]string{}
+	for _, x := range res.Exemptions {
+		got[x.ID] = x.Status
+	}
+	want := map[string]string{"group-tag-exempt": "no-expiry", "rule-tag-exempt": "no-expiry", "old": "expired", "soon": "expiring", "today": "expiring", "later": "active"}
+	for id, st := range want {
+		if got[id] != st {
+			t.Errorf("exemption %s status = %q, want %q", id, got[id], st)
+		}
+	}
+	if strings.Join(res.Trusted, ",") != "81.2.69.0/24,pl-0vpn" {
+		t.Errorf("trusted = %v", res.Trusted)
+	}
+	_, out, _ = runCmd(t, cmdValidate, "--at", "2026-11-26", p)
+	for _, w := range []string{"expired: its last day was 2026-11-20", "expires in 3 days (last day 2026-11-29)", "expires today", "Trusted (no check flags them): 81.2.69.0/24, pl-0vpn"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("validate table lacks %q:\n%s", w, out)
+		}
+	}
+	// An exemption without a reason is invalid.
+	if err := os.WriteFile(p, []byte("version: 1\nexemptions:\n  - {id: x, groupIds: [sg-1]}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := runCmd(t, cmdValidate, p); code != exitFindings || !strings.Contains(out, "exemptions[0].reason: missing") {
+		t.Errorf("validate of an exemption without reason = %d:\n%s", code, out)
 	}
 }

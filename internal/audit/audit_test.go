@@ -456,8 +456,10 @@ func ruleIDs(t *testing.T, srv *awslocal.Server) []string {
 	return ids
 }
 
-// The rules of the golden account whose decision is revert.
-var revertRules = []string{"sgr-0pl000000005432", "sgr-0range100000001", "sgr-0range200000001", "sgr-0ssh00000000022", "sgr-0v600000000022"}
+// The rules of the golden account whose decision is revert. (The prefix
+// list rule sgr-0pl000000005432 has public entries short of the world: the
+// default policy alerts on it, as EC2.19 does not flag it.)
+var revertRules = []string{"sgr-0range100000001", "sgr-0range200000001", "sgr-0ssh00000000022", "sgr-0v600000000022"}
 
 // TestRemediation covers enforce against dry-run and the revert bound.
 func TestRemediation(t *testing.T) {
@@ -508,8 +510,8 @@ func TestRemediation(t *testing.T) {
 				if !slices.Equal(after, wantLeft) {
 					t.Errorf("rules left = %v, want %v (only the violating ones revoked)", after, wantLeft)
 				}
-				if revokes != 5 { // one call per group: each violating rule is in its own group
-					t.Errorf("%d revoke calls, want 5", revokes)
+				if revokes != len(revertRules) { // one call per group: each violating rule is in its own group
+					t.Errorf("%d revoke calls, want %d", revokes, len(revertRules))
 				}
 				// Exposures show the account as read, marking what was reverted.
 				for _, e := range rep.Exposures {
@@ -576,7 +578,7 @@ func TestSummaryMessage(t *testing.T) {
 	if got := m.Attributes["severity"].StringValue; got != "critical" {
 		t.Errorf("severity attribute = %q, want critical", got)
 	}
-	if len(m.Subject) > 100 || !strings.HasPrefix(m.Subject, "AUDIT 123456789012: 4 reverted") || !strings.Contains(m.Subject, "1 failed") {
+	if len(m.Subject) > 100 || !strings.HasPrefix(m.Subject, "AUDIT 123456789012: 3 reverted") || !strings.Contains(m.Subject, "1 failed") {
 		t.Errorf("subject = %q", m.Subject)
 	}
 	var s audit.Summary
@@ -586,7 +588,7 @@ func TestSummaryMessage(t *testing.T) {
 	if s.Kind != audit.KindSummary || s.SchemaVersion != audit.SchemaVersion || s.RunID != rep.RunID {
 		t.Errorf("summary kind %q version %d run %q", s.Kind, s.SchemaVersion, s.RunID)
 	}
-	wantChecks := map[string]int{"remote-admin-world": 3, "high-risk-ports-public": 6, "unrestricted-ports-world": 5, "default-group-rules": 2}
+	wantChecks := map[string]int{"remote-admin-world": 3, "high-risk-ports-world": 5, "high-risk-ports-public": 1, "unrestricted-ports-world": 5, "default-group-rules": 2}
 	for c, n := range wantChecks {
 		if got := s.Counts.ByCheck[c].Total; got != n {
 			t.Errorf("summary count of %s = %d, want %d", c, got, n)
@@ -609,8 +611,8 @@ func TestSummaryMessage(t *testing.T) {
 		}
 	}
 	slices.Sort(reverted)
-	if len(failed) != 1 || len(reverted) != 4 || slices.Contains(reverted, failed[0]) {
-		t.Errorf("reverted %v, failed %v; want 4 and 1, disjoint", reverted, failed)
+	if len(failed) != 1 || len(reverted) != 3 || slices.Contains(reverted, failed[0]) {
+		t.Errorf("reverted %v, failed %v; want 3 and 1, disjoint", reverted, failed)
 	}
 	if !strings.Contains(s.Text(), "FAILED us-east-1") {
 		t.Error("e-mail text does not list the failure")

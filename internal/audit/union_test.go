@@ -48,7 +48,7 @@ func TestRulesAggregate(t *testing.T) {
 	want := []string{
 		"sgr-0half0000000low unrestricted-ports-world=revert together tcp/12345 ipv4 [sgr-0half0000000low,sgr-0half000000high] " + audit.StatusReverted,
 		"sgr-0half000000high unrestricted-ports-world=revert together tcp/12345 ipv4 [sgr-0half0000000low,sgr-0half000000high] " + audit.StatusReverted,
-		"sgr-0list0000000001 unrestricted-ports-world=revert together udp/5353 ipv4 [sgr-0list0000000001] " + audit.StatusReverted,
+		"sgr-0list0000000001 unrestricted-udp-world=revert together udp/5353 ipv4 [sgr-0list0000000001] " + audit.StatusReverted,
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("findings =\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))

@@ -6,8 +6,11 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"net/netip"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Mode is the whole policy's mode.
@@ -252,6 +255,63 @@ func (e *Engine) Checks() []CheckInfo {
 			Ingress: c.dirs&(1<<Ingress) != 0, Egress: c.dirs&(1<<Egress) != 0}
 	}
 	return out
+}
+
+// ExemptionInfo describes one exemption of a compiled policy.
+type ExemptionInfo struct {
+	ID     string
+	Reason string
+	// Matches says what it matches, e.g. "group tag sgwarden:exempt",
+	// "groups sg-1, sg-2", "actor arn:aws:sts::*:assumed-role/BreakGlass/*".
+	Matches string
+	// Checks are the checks it exempts from; empty means every check.
+	Checks []string
+	// Expires is the last day it applies (UTC); zero means it never expires.
+	Expires time.Time
+}
+
+// Exemptions lists the policy's exemptions in file order.
+func (e *Engine) Exemptions() []ExemptionInfo {
+	if e == nil || e.p == nil {
+		return nil
+	}
+	out := make([]ExemptionInfo, 0, len(e.p.exemptions))
+	for _, x := range e.p.exemptions {
+		info := ExemptionInfo{ID: x.id, Reason: x.reason}
+		switch x.kind {
+		case exGroupTag, exRuleTag:
+			info.Matches = "group tag " + x.key
+			if x.kind == exRuleTag {
+				info.Matches = "rule tag " + x.key
+			}
+			if x.hasValue {
+				info.Matches += "=" + x.value
+			}
+		case exGroupIDs:
+			info.Matches = "groups " + strings.Join(x.groupIDs, ", ")
+		case exActor:
+			info.Matches = "actor " + x.actor
+		}
+		for i, on := range x.checks {
+			if on {
+				info.Checks = append(info.Checks, e.p.checks[i].id)
+			}
+		}
+		if !x.until.IsZero() {
+			info.Expires = x.until.AddDate(0, 0, -1)
+		}
+		out = append(out, info)
+	}
+	return out
+}
+
+// Trusted returns the policy's trusted CIDRs and prefix list IDs: peers
+// that no check flags.
+func (e *Engine) Trusted() (cidrs []netip.Prefix, prefixLists []string) {
+	if e == nil || e.p == nil {
+		return nil, nil
+	}
+	return slices.Clone(e.p.trusted.cidrs), slices.Clone(e.p.trusted.lists)
 }
 
 // Issue is one problem found while loading a policy file.
