@@ -126,19 +126,35 @@ func TestSchemaRejectsMistakes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, src := range map[string]string{
-		"bad-policy.yaml":        string(bad),
-		"misspelt key":           "version: 1\ncheks: []\n",
-		"exemption no reason":    "version: 1\nexemptions:\n  - {id: x, groupIds: [sg-1]}\n",
-		"exemption two matches":  "version: 1\nexemptions:\n  - {id: x, reason: r, groupIds: [sg-1], actorArn: \"arn:aws:iam::*:role/X\"}\n",
-		"unknown peer":           "version: 1\nchecks:\n  - {id: a, severity: low, action: alert, peer: galaxy}\n",
-		"ports and portsExcept":  "version: 1\nchecks:\n  - {id: a, severity: low, action: alert, ports: [1], portsExcept: [2]}\n",
-		"trusted not a list ID":  "version: 1\ntrusted: {prefixLists: [vpn]}\n",
-		"missing version":        "mode: enforce\n",
-		"port out of range":      "version: 1\nchecks:\n  - {id: a, severity: low, action: alert, ports: [70000]}\n",
-		"expires not a date":     "version: 1\nexemptions:\n  - {id: x, reason: r, groupIds: [sg-1], expires: next-week}\n",
+		"bad-policy.yaml":       string(bad),
+		"misspelt key":          "version: 1\ncheks: []\n",
+		"exemption no reason":   "version: 1\nexemptions:\n  - {id: x, groupIds: [sg-1]}\n",
+		"exemption two matches": "version: 1\nexemptions:\n  - {id: x, reason: r, groupIds: [sg-1], actorArn: \"arn:aws:iam::*:role/X\"}\n",
+		"unknown peer":          "version: 1\nchecks:\n  - {id: a, severity: low, action: alert, peer: galaxy}\n",
+		"ports and portsExcept": "version: 1\nchecks:\n  - {id: a, severity: low, action: alert, ports: [1], portsExcept: [2]}\n",
+		"trusted not a list ID": "version: 1\ntrusted: {prefixLists: [vpn]}\n",
+		"missing version":       "mode: enforce\n",
+		"port out of range":     "version: 1\nchecks:\n  - {id: a, severity: low, action: alert, ports: [70000]}\n",
+		"expires not a date":    "version: 1\nexemptions:\n  - {id: x, reason: r, groupIds: [sg-1], expires: next-week}\n",
 	} {
 		if err := sch.Validate(yamlValue(t, []byte(src))); err == nil {
 			t.Errorf("schema accepts %s", name)
+		}
+	}
+}
+
+// Every top-level key the loader knows is in the schema, so a key added to
+// the loader cannot be flagged as a typo by editors.
+func TestSchemaKnowsEveryTopLevelKey(t *testing.T) {
+	sch := compileSchema(t)
+	for _, src := range []string{
+		"version: 1\nmode: dry-run\nbase: default\ndescription: d\nownerTag: team\nstackManaged: alert\ntrusted: {cidrs: [81.2.69.0/24]}\nchecks: []\nexemptions: []\n",
+	} {
+		if _, err := policy.Load([]byte(src), "all-keys.yaml"); err != nil {
+			t.Fatalf("the loader rejects its own keys: %v", err)
+		}
+		if err := sch.Validate(yamlValue(t, []byte(src))); err != nil {
+			t.Errorf("schema rejects a key the loader accepts: %v", err)
 		}
 	}
 }
