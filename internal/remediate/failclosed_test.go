@@ -230,7 +230,8 @@ func TestNullRequestParametersJudgedFromResponse(t *testing.T) {
 func TestRestoreManagedPrefixListVersion(t *testing.T) {
 	for _, action := range []policy.Action{policy.ActionAlert, policy.ActionRevert} {
 		t.Run(string(action), func(t *testing.T) {
-			a, _ := prefixListAccount(t, withPrefixListAction(action)) // v2 holds 71.131.0.0/16
+			// v2 holds 71.131.0.0/16: public, not the world, so the policy must revert public ranges.
+			a, _ := prefixListAccount(t, withPrefixListAction(action), publicReverts(t))
 			c := ec2.NewFromConfig(a.srv.AWSConfig(context.Background()))
 			ctx := context.Background()
 			if _, err := c.ModifyManagedPrefixList(ctx, &ec2.ModifyManagedPrefixListInput{PrefixListId: aws.String(officePL), CurrentVersion: aws.Int64(2),
