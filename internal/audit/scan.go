@@ -69,13 +69,17 @@ type scanner struct {
 
 	groups    map[string]*group
 	exposable map[string][]policy.Rule // ingress rules that may open public space, by group
-	// unionOnly are the other rules with CIDR or prefix-list peers, by
-	// group: with exposable, what a group's unions are made of (rule 1).
-	unionOnly map[string][]policy.Rule
-	deferred  []policy.Rule // prefix-list rules, evaluated once lists are resolved
-	worstRule map[string]policy.Severity
-	attached  map[string]*Attached // groups with findings -> their interfaces
-	strs      map[string]string    // see intern
+	// unionOnly are the other rules with CIDR or prefix-list peers that
+	// the policy's unions need (policy.Engine.UnionNeeds), by group: with
+	// exposable, what a group's unions are made of (rule 1). With the
+	// default policy it stays empty: ingress unions need only the public
+	// rules exposable holds, so no rule is kept twice.
+	unionOnly  map[string][]policy.Rule
+	unionNeeds [2][2]bool    // [direction][0 public, 1 private]
+	deferred   []policy.Rule // prefix-list rules, evaluated once lists are resolved
+	worstRule  map[string]policy.Severity
+	attached   map[string]*Attached // groups with findings -> their interfaces
+	strs       map[string]string    // see intern
 }
 
 func (a *Auditor) scanRegion(ctx context.Context, region string) *regionResult {
@@ -90,12 +94,13 @@ func (a *Auditor) scanRegion(ctx context.Context, region string) *regionResult {
 	start := a.now()
 	s := &scanner{
 		a: a, region: region, res: res,
-		ec:        policy.EvalContext{Now: start},
-		groups:    map[string]*group{},
-		exposable: map[string][]policy.Rule{},
-		unionOnly: map[string][]policy.Rule{},
-		worstRule: map[string]policy.Severity{},
-		attached:  map[string]*Attached{},
+		ec:         policy.EvalContext{Now: start},
+		groups:     map[string]*group{},
+		exposable:  map[string][]policy.Rule{},
+		unionOnly:  map[string][]policy.Rule{},
+		unionNeeds: unionNeeds(a.engine),
+		worstRule:  map[string]policy.Severity{},
+		attached:   map[string]*Attached{},
 	}
 	defer func() {
 		res.report.Timings = Timings{
@@ -216,10 +221,11 @@ func (s *scanner) evaluate(rules []policy.Rule) {
 	}
 	for i := range rules {
 		r := &rules[i]
+		public := mayBePublic(r.Peer)
 		switch {
-		case r.Direction == policy.Ingress && mayBePublic(r.Peer):
+		case r.Direction == policy.Ingress && public:
 			s.exposable[r.GroupID] = append(s.exposable[r.GroupID], *r)
-		case r.Peer.Kind == policy.PeerIPv4 || r.Peer.Kind == policy.PeerIPv6 || r.Peer.Kind == policy.PeerPrefixList:
+		case r.Direction <= policy.Egress && s.unionNeeds[r.Direction][publicOrPrivate(public)] && hasAddresses(r.Peer):
 			s.unionOnly[r.GroupID] = append(s.unionOnly[r.GroupID], *r)
 		}
 	}
@@ -253,6 +259,24 @@ func (s *scanner) evaluateUnions() {
 			s.addViolation(v)
 		}
 	}
+}
+
+func unionNeeds(e *policy.Engine) (n [2][2]bool) {
+	for d := policy.Ingress; d <= policy.Egress; d++ {
+		n[d][0], n[d][1] = e.UnionNeeds(d)
+	}
+	return n
+}
+
+func publicOrPrivate(public bool) int {
+	if public {
+		return 0
+	}
+	return 1
+}
+
+func hasAddresses(p policy.Peer) bool {
+	return p.Kind == policy.PeerIPv4 || p.Kind == policy.PeerIPv6 || p.Kind == policy.PeerPrefixList
 }
 
 // publicPeer reports whether a rule's peer holds public addresses.

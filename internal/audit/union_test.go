@@ -77,3 +77,35 @@ func TestRulesAggregate(t *testing.T) {
 		t.Errorf("exposure of eni-0halves00000001 = %v, want the halves as one world part first", got)
 	}
 }
+
+// TestRulesAggregateBroaderThan: private prefixes alone add up past a
+// broaderThan threshold, so the audit keeps private rules for the unions
+// when the policy has such a check (and only then).
+func TestRulesAggregateBroaderThan(t *testing.T) {
+	f, err := awslocal.LoadFixture(filepath.Join("testdata", "union-account.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := awslocal.Start(t, awslocal.WithRegion("us-east-1"), awslocal.WithFixture(f))
+	acct := newAccount(t, regionServer{"us-east-1": srv}, []string{"us-east-1"}, 3)
+	engine, err := policy.Load([]byte("version: 1\nchecks:\n  - {id: db-broad, severity: high, action: alert, ports: [5432], peer: {broaderThan: 16}}\n"), "broad.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := acct.auditor(engine, audit.WithMode(policy.ModeEnforce), audit.WithMaxReverts(10)).Run(context.Background())
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	var got []string
+	for _, v := range rep.Violations {
+		if v.Together == nil || v.Together.World || v.Together.MaxBits != 16 {
+			t.Errorf("finding %s %s: together %+v, want a union larger than a /16", v.Rule.ID, v.Check, v.Together)
+			continue
+		}
+		got = append(got, v.Rule.ID+"="+string(v.Decision))
+	}
+	want := []string{"sgr-0broad000000001=alert", "sgr-0broad000000002=alert", "sgr-0broad000000003=alert"}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings = %v, want %v", got, want)
+	}
+}

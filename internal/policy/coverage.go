@@ -169,6 +169,30 @@ func (e *Engine) MayOpenTogether(rules []Rule) bool {
 	return false
 }
 
+// UnionNeeds says which rules of direction d EvaluateCoverage must be given
+// to see every union that can matter, for a caller that cannot keep every
+// rule (the audit bounds its memory): none when no world or broaderThan
+// check judges d; public is true when some does (rules whose peer may hold
+// public addresses); private is true when a broaderThan check does, since
+// private prefixes alone can add up past its threshold. A world union
+// needs public rules: the public rules alone must then hold all public
+// space, and only the rare union that private rules complete after that
+// is missed without them.
+func (e *Engine) UnionNeeds(d Direction) (public, private bool) {
+	if e == nil || e.p == nil || d > Egress {
+		return false, false
+	}
+	for i := range e.p.checks {
+		c := &e.p.checks[i]
+		if c.dirs&(1<<d) == 0 || !c.aggregate() {
+			continue
+		}
+		public = true
+		private = private || c.peer.class == peerBroader
+	}
+	return public, private
+}
+
 // partlyPublic reports whether a peer holds public addresses without being
 // a whole family alone, or is a prefix list whose entries are unknown.
 func partlyPublic(p *Peer) bool {
@@ -304,31 +328,35 @@ type sums struct{ partial, all [2][2]size }
 // keeps the common case free: a union can cover a family only if the rules
 // that are not the whole family alone hold at least as many addresses, and
 // can exceed a size only if all of them together do.
-func addressSums(sets ...[]Rule) (s sums) {
-	add := func(d Direction, p netip.Prefix) {
-		f, k, ok := prefixExp(p)
-		if !ok || d > Egress {
-			return
-		}
-		s.all[d][f] = s.all[d][f].addPow(k)
-		if k < famBits[f] {
-			s.partial[d][f] = s.partial[d][f].addPow(k)
-		}
-	}
-	for _, rules := range sets {
-		for i := range rules {
-			r := &rules[i]
-			switch r.Peer.Kind {
-			case PeerIPv4, PeerIPv6:
-				add(r.Direction, r.Peer.CIDR)
-			case PeerPrefixList:
-				for _, e := range r.Peer.PrefixListEntries {
-					add(r.Direction, e)
-				}
+func addressSums(standing, judged []Rule) (s sums) {
+	s.addRules(standing)
+	s.addRules(judged)
+	return s
+}
+
+func (s *sums) addRules(rules []Rule) {
+	for i := range rules {
+		r := &rules[i]
+		switch r.Peer.Kind {
+		case PeerIPv4, PeerIPv6:
+			s.add(r.Direction, r.Peer.CIDR)
+		case PeerPrefixList:
+			for _, e := range r.Peer.PrefixListEntries {
+				s.add(r.Direction, e)
 			}
 		}
 	}
-	return s
+}
+
+func (s *sums) add(d Direction, p netip.Prefix) {
+	f, k, ok := prefixExp(p)
+	if !ok || d > Egress {
+		return
+	}
+	s.all[d][f] = s.all[d][f].addPow(k)
+	if k < famBits[f] {
+		s.partial[d][f] = s.partial[d][f].addPow(k)
+	}
 }
 
 // mayAddUp reports whether rules of direction d could add up to an opening

@@ -232,3 +232,23 @@ func TestMayOpenTogether(t *testing.T) {
 		}
 	}
 }
+
+func TestUnionNeeds(t *testing.T) {
+	broad := mustLoad(t, "version: 1\nchecks:\n  - {id: b, severity: high, action: alert, direction: egress, ports: [5432], peer: {broaderThan: 16}}\n")
+	tests := []struct {
+		name                    string
+		e                       *Engine
+		d                       Direction
+		wantPublic, wantPrivate bool
+	}{
+		{"default ingress", Default(), Ingress, true, false},
+		{"default egress", Default(), Egress, false, false},
+		{"broaderThan egress", broad, Egress, true, true},
+		{"broaderThan ingress", broad, Ingress, false, false},
+	}
+	for _, tc := range tests {
+		if pub, priv := tc.e.UnionNeeds(tc.d); pub != tc.wantPublic || priv != tc.wantPrivate {
+			t.Errorf("UnionNeeds(%s) = %v, %v, want %v, %v", tc.name, pub, priv, tc.wantPublic, tc.wantPrivate)
+		}
+	}
+}

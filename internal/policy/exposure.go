@@ -32,6 +32,15 @@ func exposureOf(eni ENI, rulesByGroup map[string][]Rule) Exposure {
 // (across its groups) holds a whole family, though no rule's peer does.
 // The math is EvaluateCoverage's; each part's grants are the contributors.
 func addUnionParts(x *Exposure, rulesByGroup map[string][]Rule) {
+	var s sums
+	for gi, gid := range x.ENI.GroupIDs {
+		if !slices.Contains(x.ENI.GroupIDs[:gi], gid) {
+			s.addRules(rulesByGroup[gid])
+		}
+	}
+	if !s.partial[Ingress][fam4].atLeastPow(famBits[fam4]) && !s.partial[Ingress][fam6].atLeastPow(famBits[fam6]) {
+		return
+	}
 	var sets [][]Rule
 	var gids []string
 	for gi, gid := range x.ENI.GroupIDs {
@@ -39,10 +48,6 @@ func addUnionParts(x *Exposure, rulesByGroup map[string][]Rule) {
 			sets = append(sets, rulesByGroup[gid])
 			gids = append(gids, gid)
 		}
-	}
-	s := addressSums(sets...)
-	if !s.partial[Ingress][fam4].atLeastPow(famBits[fam4]) && !s.partial[Ingress][fam6].atLeastPow(famBits[fam6]) {
-		return
 	}
 	var members []*member
 	for gi, rules := range sets {
