@@ -187,3 +187,27 @@ func BenchmarkAuditEvaluate100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMayOpenTogether: one op is the event path's test of one rule
+// whose per-rule evaluation was compliant: does it need the group's rules?
+// "private" is the common case (0 AWS calls follow), "public" reads the
+// group (target: 0 allocations either way).
+func BenchmarkMayOpenTogether(b *testing.B) {
+	e := Default()
+	for _, c := range []struct {
+		name  string
+		rules []Rule
+	}{
+		{"private", []Rule{rule(ProtoTCP, 5432, 5432, cidr("10.0.0.0/16"))}},
+		{"public", []Rule{rule(ProtoTCP, 12345, 12345, cidr("128.0.0.0/1"))}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if e.MayOpenTogether(c.rules) != (c.name == "public") {
+					b.Fatal("wrong answer")
+				}
+			}
+		})
+	}
+}
