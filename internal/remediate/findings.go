@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+
 	"github.com/sgwarden/sgwarden/internal/actor"
 	"github.com/sgwarden/sgwarden/internal/chat"
 	"github.com/sgwarden/sgwarden/internal/findings"
@@ -54,14 +57,15 @@ func (iv *invocation) report(ctx context.Context, a *notify.Alert) error {
 	var errs []error
 	if o.SecurityHub != nil {
 		if items := findings.ItemsFromAlert(a, iv.r.engine); len(items) > 0 {
-			if err := findings.ImportItems(ctx, o.SecurityHub, items, iv.now, describe); err != nil {
+			hub := countingImporter{api: o.SecurityHub, n: iv.calls}
+			if err := findings.ImportItems(ctx, hub, items, iv.now, describe); err != nil {
 				errs = append(errs, fmt.Errorf("import Security Hub findings for event %s: %w", iv.ev.ID, err))
 			}
 		}
 	}
 	if o.Events != nil {
 		ev := ocsf.FromAlert(a, iv.subject, describe, iv.now)
-		if err := ocsf.Put(ctx, o.Events, o.EventBus, ev); err != nil {
+		if err := ocsf.Put(ctx, countingPutter{api: o.Events, n: iv.calls}, o.EventBus, ev); err != nil {
 			errs = append(errs, fmt.Errorf("OCSF event for event %s: %w", iv.ev.ID, err))
 		}
 	}
@@ -70,4 +74,26 @@ func (iv *invocation) report(ctx context.Context, a *notify.Alert) error {
 		iv.log.LogAttrs(ctx, slog.LevelError, "findings not delivered", slog.String("error", err.Error()))
 	}
 	return err
+}
+
+// countingImporter and countingPutter count the outlets' calls in
+// Result.AWSCalls, like the EC2 and SNS calls.
+type countingImporter struct {
+	api findings.Importer
+	n   *callCounter
+}
+
+func (c countingImporter) BatchImportFindings(ctx context.Context, in *securityhub.BatchImportFindingsInput, o ...func(*securityhub.Options)) (*securityhub.BatchImportFindingsOutput, error) {
+	c.n.add()
+	return c.api.BatchImportFindings(ctx, in, o...)
+}
+
+type countingPutter struct {
+	api ocsf.Putter
+	n   *callCounter
+}
+
+func (c countingPutter) PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, o ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	c.n.add()
+	return c.api.PutEvents(ctx, in, o...)
 }

@@ -92,8 +92,12 @@ func TestViolatingEventOneFindingOneOCSFEventEvenRedelivered(t *testing.T) {
 		t.Run(string(mode), func(t *testing.T) {
 			a := startFindingsAccount(t, webFixture(), "", withMode(mode))
 			for delivery := 1; delivery <= 2; delivery++ {
-				if _, err := a.handle(sshEvent(evSSH)); err != nil {
+				res, err := a.handle(sshEvent(evSSH))
+				if err != nil {
 					t.Fatalf("delivery %d: %v", delivery, err)
+				}
+				if res.AWSCalls != len(a.last) {
+					t.Errorf("delivery %d: Result.AWSCalls = %d, server saw %d", delivery, res.AWSCalls, len(a.last))
 				}
 				// remote-admin-world, high-risk-ports-public and
 				// unrestricted-ports-world all fire on tcp/22 from the world:
