@@ -190,6 +190,7 @@ func (iv *invocation) judgeExposure(xc *exposureChange) bool {
 			xc.js = append(xc.js, &judged{rule: r, current: r, vs: vs, decision: d, outcome: notify.OutcomeKept})
 		}
 	}
+	iv.judgeExposureTogether(xc)
 	return len(xc.js) > 0
 }
 

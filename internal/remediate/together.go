@@ -247,3 +247,52 @@ func othersOf(lc *listChange, g string) []policy.Rule {
 	}
 	return out
 }
+
+// judgeExposureTogether judges, for each interface with a world part, the
+// rules of all its groups together (rules aggregate): two groups whose
+// halves open one port give their rules coverage violations, flagged like
+// the rules that are the world alone.
+func (iv *invocation) judgeExposureTogether(xc *exposureChange) {
+	ec := iv.evalContext()
+	for _, x := range xc.exposures {
+		if !slices.ContainsFunc(x.Open, func(op policy.OpenPort) bool { return op.From == policy.FromWorld }) {
+			continue
+		}
+		var rules []policy.Rule
+		var ptrs []*policy.Rule
+		for gi, gid := range x.ENI.GroupIDs {
+			if slices.Contains(x.ENI.GroupIDs[:gi], gid) {
+				continue
+			}
+			for i := range xc.rulesByGroup[gid] {
+				r := &xc.rulesByGroup[gid][i]
+				if g := xc.groups[gid]; g != nil {
+					SetGroup(r, g)
+				}
+				rules, ptrs = append(rules, *r), append(ptrs, r)
+			}
+		}
+		for _, v := range iv.r.engine.EvaluateCoverage(nil, rules, ec, nil) {
+			if DecisionRank(v.Decision) < DecisionRank(policy.DecisionAlert) {
+				continue
+			}
+			k := slices.IndexFunc(rules, func(r policy.Rule) bool { return r.RuleID == v.Rule.RuleID && r.GroupID == v.Rule.GroupID })
+			if k < 0 {
+				continue
+			}
+			i := slices.IndexFunc(xc.js, func(j *judged) bool { return j.rule == ptrs[k] })
+			if i < 0 {
+				iv.m.violations++
+				xc.js = append(xc.js, &judged{rule: ptrs[k], current: ptrs[k], outcome: notify.OutcomeKept})
+				i = len(xc.js) - 1
+			}
+			j := xc.js[i]
+			if slices.ContainsFunc(j.vs, func(w policy.Violation) bool { return w.CheckID == v.CheckID && w.Coverage != nil }) {
+				continue // another interface, the same union
+			}
+			j.vs = append(j.vs, v)
+			j.decision = Strongest(j.vs)
+			xc.flagged[v.Rule.RuleID] = true
+		}
+	}
+}

@@ -181,3 +181,32 @@ func TestPrefixListCompletesWorldTogether(t *testing.T) {
 		t.Errorf("alert text does not say the entries open tcp/12345 together:\n%s", al.Text)
 	}
 }
+
+// TestAttachmentUnionAcrossGroups: an interface put into two groups, one
+// opening tcp/12345 to 0.0.0.0/1 and one to 128.0.0.0/1, is open to the
+// world on that port (rule 1 across groups): the attachment alerts, naming
+// both rules together.
+func TestAttachmentUnionAcrossGroups(t *testing.T) {
+	const lowSG, highSG = "sg-0lowhalf000000001", "sg-0highhalf00000001"
+	fx := webFixture()
+	fx.Groups = append(fx.Groups,
+		awslocal.GroupSpec{ID: lowSG, Name: "low", VPC: acctVPC, Ingress: []awslocal.RuleSpec{withRuleID(awslocal.TCP(12345, "0.0.0.0/1"), "sgr-0halflow00000001")}},
+		awslocal.GroupSpec{ID: highSG, Name: "high", VPC: acctVPC, Ingress: []awslocal.RuleSpec{specHigh}})
+	fx.NetworkInterfaces[0].Groups = []string{lowSG, highSG}
+	a := startAccount(t, fx)
+	ev := ebEvent("ModifyNetworkInterfaceAttribute", evOK,
+		`{"networkInterfaceId": "`+webENI+`", "groupSet": {"items": [{"groupId": "`+lowSG+`"}, {"groupId": "`+highSG+`"}]}}`,
+		`{"requestId": "r-1", "_return": true}`)
+	res, err := a.handle(ev)
+	if err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	if res.Action != notify.ActionAlert || strings.Join(res.Kept, ",") != "sgr-0halflow00000001,"+ruleHigh {
+		t.Errorf("Handle = %+v, want an alert keeping both halves", res)
+	}
+	al := a.oneAlert()
+	want := "together, sgr-0halflow00000001 (0.0.0.0/1) and " + ruleHigh + " (128.0.0.0/1) open tcp/12345 to the whole internet"
+	if !strings.Contains(al.Text, want) || len(al.Exposed) != 1 || !strings.Contains(strings.Join(al.Exposed[0].Open, ","), "tcp/12345 from world") {
+		t.Errorf("alert exposed %+v, text lacks %q:\n%s", al.Exposed, want, al.Text)
+	}
+}
