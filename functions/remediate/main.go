@@ -60,7 +60,7 @@ func setup(ctx context.Context, logger *slog.Logger) (*remediate.Remediator, err
 		// Only the function's own account and region: an event of any
 		// other fails closed (see docs/remediate.md).
 		Clients:          remediate.ClientsFrom(awsclients.Local(cfg, account)),
-		SNS:              sns.NewFromConfig(cfg),
+		SNS:              sns.NewFromConfig(cfg, topicRegion(s.TopicARN)),
 		TopicARN:         s.TopicARN,
 		RoleARN:          s.RoleARN,
 		PrefixListAction: s.PrefixListAction,
@@ -86,4 +86,15 @@ func ownAccount(roleARN string) (string, error) {
 		return "", fmt.Errorf("%s: %q is not a role ARN; it names the function's own account, the only one it acts in", lambdaenv.EnvRoleARN, roleARN)
 	}
 	return parts[4], nil
+}
+
+// topicRegion sends the publishes to the topic's own region: in the
+// organization shape a member function alerts to the central topic, which
+// may live in another region than the function.
+func topicRegion(topicARN string) func(*sns.Options) {
+	return func(o *sns.Options) {
+		if parts := strings.SplitN(topicARN, ":", 6); len(parts) == 6 && parts[3] != "" {
+			o.Region = parts[3]
+		}
+	}
 }

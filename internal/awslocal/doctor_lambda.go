@@ -145,6 +145,9 @@ func (l lambdaService) getFunction(fn *function) any {
 	if fn.StateReason != "" {
 		cfg["StateReason"] = fn.StateReason
 	}
+	if len(fn.Environment) > 0 {
+		cfg["Environment"] = map[string]any{"Variables": fn.Environment}
+	}
 	if fn.DeadLetterARN != "" {
 		cfg["DeadLetterConfig"] = map[string]string{"TargetArn": fn.DeadLetterARN}
 	}

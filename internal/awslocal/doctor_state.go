@@ -81,6 +81,8 @@ type FunctionSpec struct {
 	// config; empty means the function has no event invoke config.
 	OnFailure   string           `yaml:"onFailure,omitempty" json:"onFailure,omitempty"`
 	Permissions []PermissionSpec `yaml:"permissions,omitempty" json:"permissions,omitempty"`
+	// Environment holds the function's environment variables.
+	Environment map[string]string `yaml:"environment,omitempty" json:"environment,omitempty"`
 }
 
 // PermissionSpec is one lambda:AddPermission statement.

@@ -22,11 +22,23 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
-// RevokeActions are the actions the function's role must be allowed.
+// RevokeActions are the actions the role check simulates. Which of them
+// the role must be allowed depends on the function's mode (requiredActions):
+// the stack grants revokes only in enforce mode, and an egress revoke only
+// when the policy reverts egress rules.
 var RevokeActions = []string{
 	"ec2:RevokeSecurityGroupIngress",
 	"ec2:RevokeSecurityGroupEgress",
 	"ec2:DescribeSecurityGroupRules",
+}
+
+// requiredActions are the RevokeActions a role of a function in mode must
+// be allowed. An unknown mode is held to enforce.
+func requiredActions(mode string) []string {
+	if mode == "dry-run" {
+		return []string{"ec2:DescribeSecurityGroupRules"}
+	}
+	return []string{"ec2:RevokeSecurityGroupIngress", "ec2:DescribeSecurityGroupRules"}
 }
 
 type run struct {
@@ -664,17 +676,22 @@ func (d *run) checkRole(ctx context.Context) {
 		d.callFailed(CheckRole, "iam:SimulatePrincipalPolicy", fmt.Sprintf("simulate %s: %v", role, err))
 		return
 	}
+	mode := ""
+	if d.fn.Environment != nil {
+		mode = d.fn.Environment.Variables["SGWARDEN_MODE"]
+	}
+	required := requiredActions(mode)
 	allowed := map[string]bool{}
 	var denied []string
 	for _, r := range out.EvaluationResults {
 		name := aws.ToString(r.EvalActionName)
 		if r.EvalDecision == "allowed" {
 			allowed[name] = true
-		} else {
+		} else if slices.Contains(required, name) {
 			denied = append(denied, fmt.Sprintf("%s (%s)", name, r.EvalDecision))
 		}
 	}
-	for _, a := range RevokeActions {
+	for _, a := range required {
 		if !allowed[a] && !slices.ContainsFunc(denied, func(s string) bool { return strings.HasPrefix(s, a+" ") }) {
 			denied = append(denied, a+" (not evaluated)")
 		}
@@ -684,7 +701,16 @@ func (d *run) checkRole(ctx context.Context) {
 			"grant the role these actions (redeploy the stack)")
 		return
 	}
-	d.add(CheckRole, StatusPass, fmt.Sprintf("role %s may revoke ingress and egress rules", shortRole(role)), "")
+	var can string
+	switch {
+	case mode == "dry-run":
+		can = "may read rules; dry-run, so it needs no revoke"
+	case allowed["ec2:RevokeSecurityGroupEgress"]:
+		can = "may revoke ingress and egress rules"
+	default:
+		can = "may revoke ingress rules (egress revokes are granted only when the policy reverts egress rules)"
+	}
+	d.add(CheckRole, StatusPass, fmt.Sprintf("role %s %s", shortRole(role), can), "")
 }
 
 func shortRole(arn string) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -218,10 +219,24 @@ func TestRunAgainstEmulatedAccount(t *testing.T) {
 
 		{name: "role cannot revoke", mutate: func(d *awslocal.DeliverySpec) {
 			d.Roles[0].Allow = []string{"ec2:Describe*", "sns:Publish"}
-		}, want: map[string]S{doctor.CheckRole: fail}, detail: "ec2:RevokeSecurityGroupIngress (implicitDeny), ec2:RevokeSecurityGroupEgress (implicitDeny)", fix: "grant the role"},
-		{name: "role denied egress revoke", mutate: func(d *awslocal.DeliverySpec) {
+		}, want: map[string]S{doctor.CheckRole: fail}, detail: "ec2:RevokeSecurityGroupIngress (implicitDeny)", fix: "grant the role"},
+		{name: "role denied ingress revoke", mutate: func(d *awslocal.DeliverySpec) {
+			d.Roles[0].Deny = []string{"ec2:RevokeSecurityGroupIngress"}
+		}, want: map[string]S{doctor.CheckRole: fail}, detail: "ec2:RevokeSecurityGroupIngress (explicitDeny)", fix: "grant the role"},
+		// The stack grants an egress revoke only when the policy reverts
+		// egress rules (infra/cdk), so its absence is no failure.
+		{name: "role without egress revoke", mutate: func(d *awslocal.DeliverySpec) {
 			d.Roles[0].Deny = []string{"ec2:RevokeSecurityGroupEgress"}
-		}, want: map[string]S{doctor.CheckRole: fail}, detail: "ec2:RevokeSecurityGroupEgress (explicitDeny)", fix: "grant the role"},
+		}, want: map[string]S{}, detail: "egress revokes are granted only when the policy reverts egress rules"},
+		// In dry-run the stack grants no revoke at all.
+		{name: "dry-run role without revokes", mutate: func(d *awslocal.DeliverySpec) {
+			d.Functions[0].Environment = map[string]string{"SGWARDEN_MODE": "dry-run"}
+			d.Roles[0].Allow = []string{"ec2:Describe*", "sns:Publish"}
+		}, want: map[string]S{}, detail: "dry-run, so it needs no revoke"},
+		{name: "dry-run role that cannot read rules", mutate: func(d *awslocal.DeliverySpec) {
+			d.Functions[0].Environment = map[string]string{"SGWARDEN_MODE": "dry-run"}
+			d.Roles[0].Allow = []string{"sns:Publish"}
+		}, want: map[string]S{doctor.CheckRole: fail}, detail: "ec2:DescribeSecurityGroupRules (implicitDeny)", fix: "grant the role"},
 		{name: "role deleted", mutate: func(d *awslocal.DeliverySpec) { d.Roles = nil },
 			want: map[string]S{doctor.CheckRole: fail}, detail: "NoSuchEntity", fix: "iam:SimulatePrincipalPolicy"},
 		{name: "simulation not allowed", fault: "SimulatePrincipalPolicy",
@@ -270,6 +285,12 @@ func TestRunAgainstEmulatedAccount(t *testing.T) {
 				}
 				if c.Status != doctor.StatusPass && first == nil {
 					first = &rep.Checks[i]
+				}
+			}
+			if first == nil && tc.detail != "" {
+				// All pass: some check's detail must say it.
+				if !slices.ContainsFunc(rep.Checks, func(c doctor.Check) bool { return strings.Contains(c.Detail, tc.detail) }) {
+					t.Errorf("no check detail contains %q: %+v", tc.detail, rep.Checks)
 				}
 			}
 			if first != nil {

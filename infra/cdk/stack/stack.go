@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -504,9 +506,9 @@ func (b *builder) rules() {
 	// names fixed at synth time and the statement names their ARNs.
 	var ruleARNs []*string
 	for _, r := range rules {
-		name := awscdk.Names_UniqueResourceName(r, &awscdk.UniqueResourceNameOptions{MaxLength: jsii.Number(64)})
-		r.SetName(name)
-		ruleARNs = append(ruleARNs, b.arn("events", "rule/"+*name))
+		name := b.ruleName(r)
+		r.SetName(jsii.String(name))
+		ruleARNs = append(ruleARNs, b.arn("events", "rule/"+name))
 	}
 	b.key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowEventBridgeRulesOfThisStack"),
@@ -540,6 +542,20 @@ func (b *builder) rules() {
 			"aws:SourceArn": ruleRefs,
 		}},
 	}))
+}
+
+// ruleName is STACK-ID-HASH, the shape CloudFormation gives a generated
+// name (doctor --stack finds the rule by it), fixed at synth time: the
+// stack's name, the rule's construct ID and a hash of its path, within
+// EventBridge's 64 characters.
+func (b *builder) ruleName(r awsevents.CfnRule) string {
+	sum := sha256.Sum256([]byte(*r.Node().Path()))
+	id, suffix := *r.Node().Id(), "-"+strings.ToUpper(hex.EncodeToString(sum[:])[:12])
+	stack := *b.stack.StackName()
+	if room := 64 - len(id) - len(suffix) - 1; len(stack) > room {
+		stack = stack[:max(room, 0)]
+	}
+	return stack + "-" + id + suffix
 }
 
 // alarms notify the topic of failures that would otherwise stay silent.

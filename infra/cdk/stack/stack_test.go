@@ -863,6 +863,10 @@ func TestKeyPolicyNamesItsSources(t *testing.T) {
 			if name == "" {
 				t.Fatalf("rule %s has no literal Name", prefix)
 			}
+			// doctor --stack finds the rule as STACK-SecurityGroupChangeRule*.
+			if want := *s.stack.StackName() + "-" + prefix + "-"; !strings.HasPrefix(name, want) || len(name) > 64 {
+				t.Errorf("rule name %q, want %s... within 64 characters", name, want)
+			}
 			wantRules = append(wantRules, "arn:${AWS::Partition}:events:"+region+":"+account+":rule/"+name)
 		}
 		key := props(s.resources("AWS::KMS::Key")[s.idOf(t, "AWS::KMS::Key", "Key")])
