@@ -316,3 +316,34 @@ func TestEndToEndPolicyFileDryRun(t *testing.T) {
 		t.Errorf("init log does not name the policy file and mode:\n%s", logs)
 	}
 }
+
+// TestEndToEndHangingCallUnderRIE lets the EC2 calls hang past the
+// reserve: the real bootstrap, given a 5 s timeout by the RIE (a Lambda
+// deadline in its context), must spend the reserve (1.5 s) publishing the
+// FAILED alert and return the error before the RIE kills the invocation.
+func TestEndToEndHangingCallUnderRIE(t *testing.T) {
+	srv, topic := e2eAccount(t)
+	p := startFunction(t, srv, topic, map[string]string{"AWS_LAMBDA_FUNCTION_TIMEOUT": "5"})
+	srv.AddLatency("DescribeSecurityGroupRules", time.Minute)
+	srv.AddLatency("DescribeSecurityGroups", time.Minute)
+	const eventID = "9f8e7d6c-0000-4000-8000-00000000e2e5"
+	body, took, err := p.Invoke(context.Background(), e2eEvent(eventID, e2eSSH, 22))
+	srv.ClearFaults()
+	if !errors.Is(err, lambdarie.ErrFunction) || !strings.Contains(string(body), "deadline exceeded") {
+		t.Fatalf("invoke = %v, %s (after %v); want a function error from the work's deadline", err, body, took)
+	}
+	if strings.Contains(string(body), "timed out") {
+		t.Errorf("the invocation timed out instead of returning its error: %s", body)
+	}
+	msgs := srv.SNSMessages()
+	if len(msgs) != 1 || msgs[0].Attributes[notify.AttrAction].StringValue != "failed" ||
+		msgs[0].Attributes[notify.AttrEventID].StringValue != eventID || !strings.HasPrefix(msgs[0].Subject, "FAILED") {
+		t.Fatalf("messages = %+v, want one FAILED alert for %s", msgs, eventID)
+	}
+	if doc := msgs[0].DefaultMessage(); !strings.Contains(doc, e2eGroup) || !strings.Contains(doc, "deadline exceeded") {
+		t.Errorf("FAILED alert does not name the group and why:\n%s", doc)
+	}
+	if rules := groupRules(t, srv); !rules[e2eSSH] {
+		t.Error("the rule is gone although no revoke was seen")
+	}
+}

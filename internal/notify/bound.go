@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxPublishBytes is the largest message SNS accepts: 256 KiB, counting the
@@ -55,16 +56,54 @@ func fit(a Alert) (render, error) {
 			return render{}, fmt.Errorf("encode alert for event %s: %w", a.Event.ID, err)
 		}
 		text := Text(&b) + omittedNote(&b)
-		body, err := json.Marshal(map[string]string{"default": string(doc), "email": text})
-		if err != nil {
-			return render{}, fmt.Errorf("encode SNS message: %w", err)
-		}
-		r = render{alert: b, doc: doc, text: text, size: len(body)}
+		// The SNS body PublishInput makes: {"default":"…","email":"…"}.
+		size := len(`{"default":,"email":}`) + quotedLenBytes(doc) + quotedLen(text)
+		r = render{alert: b, doc: doc, text: text, size: size}
 		if r.size <= MaxPublishBytes-publishMargin {
 			return r, nil
 		}
 	}
 	return render{}, fmt.Errorf("alert for event %s: %d bytes even with every list cut, over SNS's %d", a.Event.ID, r.size, MaxPublishBytes)
+}
+
+// quotedLen is the length of s as a JSON string from encoding/json (which
+// also escapes <, > and &), counted without building it: every alert pays
+// it.
+func quotedLen(s string) int {
+	n := 2
+	for i, r := range s {
+		if _, size := utf8.DecodeRuneInString(s[i:]); r == utf8.RuneError && size == 1 {
+			n += 3 // an invalid byte becomes U+FFFD
+			continue
+		}
+		n += escapedLen(r)
+	}
+	return n
+}
+
+// quotedLenBytes is quotedLen of a []byte; ranging over string(b) does not
+// copy b.
+func quotedLenBytes(b []byte) int {
+	n := 2
+	for i, r := range string(b) {
+		if _, size := utf8.DecodeRune(b[i:]); r == utf8.RuneError && size == 1 {
+			n += 3
+			continue
+		}
+		n += escapedLen(r)
+	}
+	return n
+}
+
+// escapedLen is the length of the valid rune r once escaped.
+func escapedLen(r rune) int {
+	switch {
+	case r == '"' || r == '\\' || r == '\n' || r == '\r' || r == '\t' || r == '\b' || r == '\f':
+		return 2
+	case r < 0x20 || r == '<' || r == '>' || r == '&' || r == '\u2028' || r == '\u2029':
+		return 6
+	}
+	return utf8.RuneLen(r)
 }
 
 // bounded returns a copy of a with every free-text field and list cut to l,

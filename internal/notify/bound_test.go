@@ -147,3 +147,29 @@ func TestPublishInputDropsAnOversizedChatBody(t *testing.T) {
 		t.Errorf("PublishInput dropped a small chat body: %v", err)
 	}
 }
+
+func TestQuotedLenIsEncodingJSONs(t *testing.T) {
+	for _, s := range []string{"", "plain", `"quoted" \ back`, "tab\tnew\nline\rret", "\x00\x01\x1f", "<script>&amp;</script>",
+		"line\u2028para\u2029", "héllo wörld ✓ 🚀", "bad \xff\xfe utf8 \xc3", "\ufffd real replacement", strings.Repeat("é\"<", 1000)} {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := quotedLen(s); got != len(want) {
+			t.Errorf("quotedLen(%q) = %d, want %d", s, got, len(want))
+		}
+		if got := quotedLenBytes([]byte(s)); got != len(want) {
+			t.Errorf("quotedLenBytes(%q) = %d, want %d", s, got, len(want))
+		}
+	}
+}
+
+func FuzzQuotedLen(f *testing.F) {
+	f.Add("a\"b<\u2028\xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := quotedLen(s); got != len(want) {
+			t.Errorf("quotedLen(%q) = %d, want %d", s, got, len(want))
+		}
+	})
+}
