@@ -379,6 +379,9 @@ func Text(a *Alert) string {
 		w(" (%s)", a.Actor.Type)
 	}
 	w("\n")
+	if u := a.Actor.User; u != nil && u.Name != "" {
+		w("Person:    %s (%s)\n", u.Name, u.Kind)
+	}
 	if a.Actor.SourceIP != "" {
 		w("From:      %s\n", a.Actor.SourceIP)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/sgwarden/sgwarden/internal/actor"
 	"github.com/sgwarden/sgwarden/internal/policy"
 )
 
@@ -352,5 +353,13 @@ func TestPrintable(t *testing.T) {
 		if got := Printable(c.in); got != c.want {
 			t.Errorf("Printable(%q) = %q, want %q", c.in, got, c.want)
 		}
+	}
+}
+
+func TestTextNamesThePerson(t *testing.T) {
+	a := baseAlert()
+	a.Actor.User = &actor.User{Name: "alice@example.com", Kind: actor.KindIdentityCenter}
+	if txt := Text(&a); !strings.Contains(txt, "Person:    alice@example.com (identity-center)") {
+		t.Errorf("text does not name the person:\n%s", txt)
 	}
 }
