@@ -409,7 +409,7 @@ func (iv *invocation) match(candidates []*policy.Rule, st *groupState) []*judged
 		j := &judged{event: c, rule: c}
 		for i := range st.rules {
 			r := &st.rules[i]
-			if (c.RuleID != "" && r.RuleID == c.RuleID) || (c.RuleID == "" && SameTuple(c, r)) {
+			if isNow(c, r) {
 				j.current = r
 				break
 			}

@@ -44,14 +44,7 @@ func (iv *invocation) judgeTogether(ctx context.Context, rc *ruleChange) map[str
 	isEvent := make([]bool, len(st.rules))
 	var lists []*policy.Rule
 	for k := range st.rules {
-		r := &st.rules[k]
-		for i := range iv.ev.Rules {
-			c := &iv.ev.Rules[i]
-			if (c.RuleID != "" && r.RuleID == c.RuleID) || (c.RuleID == "" && SameTuple(c, r)) {
-				isEvent[k] = true
-				break
-			}
-		}
+		isEvent[k] = slices.ContainsFunc(iv.ev.Rules, func(c policy.Rule) bool { return isNow(&c, &st.rules[k]) })
 	}
 	mine := marked(st.rules, isEvent)
 	for k := range st.rules {
@@ -94,12 +87,17 @@ func (iv *invocation) judgeTogether(ctx context.Context, rc *ruleChange) map[str
 // eventRule returns the event's rule that r is now.
 func (iv *invocation) eventRule(r *policy.Rule) *policy.Rule {
 	for i := range iv.ev.Rules {
-		c := &iv.ev.Rules[i]
-		if (c.RuleID != "" && r.RuleID == c.RuleID) || (c.RuleID == "" && SameTuple(c, r)) {
+		if c := &iv.ev.Rules[i]; isNow(c, r) {
 			return c
 		}
 	}
 	return r
+}
+
+// isNow reports whether the current rule r is the event's rule c: by rule
+// ID when the event gives one, else by exact tuple.
+func isNow(c, r *policy.Rule) bool {
+	return (c.RuleID != "" && r.RuleID == c.RuleID) || (c.RuleID == "" && SameTuple(c, r))
 }
 
 // marked lists the rules marked in isEvent.
@@ -228,19 +226,14 @@ func refGroups(lc *listChange) map[string]bool {
 }
 
 // refsOf returns copies of the rules of group g that reference the list.
-func refsOf(lc *listChange, g string) []policy.Rule {
-	var out []policy.Rule
-	for _, r := range lc.refs {
-		if r.GroupID == g {
-			out = append(out, r)
-		}
-	}
-	return out
-}
+func refsOf(lc *listChange, g string) []policy.Rule { return inGroup(lc.refs, g) }
 
-func othersOf(lc *listChange, g string) []policy.Rule {
+// othersOf returns copies of group g's other rules.
+func othersOf(lc *listChange, g string) []policy.Rule { return inGroup(lc.others, g) }
+
+func inGroup(rules []policy.Rule, g string) []policy.Rule {
 	var out []policy.Rule
-	for _, r := range lc.others {
+	for _, r := range rules {
 		if r.GroupID == g {
 			out = append(out, r)
 		}
