@@ -46,11 +46,11 @@ type memberRefs struct {
 	codeKey, policyName                                          string
 }
 
-// keyARNs are the keys the functions encrypt with: the stack's own (queues)
-// and, in a member, the central alert topic's.
+// keyARNs are the keys the functions encrypt with: the stack's own (topic
+// and queues) or, in a member, the central alert topic's.
 func (b *builder) keyARNs() []*string {
 	if b.member != nil {
-		return []*string{b.key.KeyArn(), b.member.alertKeyARN}
+		return []*string{b.member.alertKeyARN}
 	}
 	return []*string{b.key.KeyArn()}
 }

@@ -277,6 +277,28 @@ func TestMemberFunctionCode(t *testing.T) {
 	}
 }
 
+// TestMemberQueues: the member's dead-letter queues are encrypted with
+// SQS's own keys and TLS-only; the member has no KMS key of its own.
+func TestMemberQueues(t *testing.T) {
+	m := orgStacks(t).member
+	if keys := m.resources("AWS::KMS::Key"); len(keys) != 0 {
+		t.Errorf("member keys = %v, want none", slices.Sorted(maps.Keys(keys)))
+	}
+	queues := m.resources("AWS::SQS::Queue")
+	if len(queues) != 2 {
+		t.Errorf("member queues = %v, want the two dead-letter queues", slices.Sorted(maps.Keys(queues)))
+	}
+	for id, q := range queues {
+		if props(q)["SqsManagedSseEnabled"] != true {
+			t.Errorf("queue %s is not encrypted: %v", id, props(q))
+		}
+		docs := m.policiesFor("AWS::SQS::QueuePolicy", "Queues", "${"+id+"}")
+		if !slices.ContainsFunc(docs, denyInsecure) {
+			t.Errorf("queue %s: no policy denies aws:SecureTransport=false", id)
+		}
+	}
+}
+
 // TestMemberRule: the member rule is the decoder's pattern, with its invoke
 // permission, like the account shape.
 func TestMemberRule(t *testing.T) {

@@ -191,20 +191,28 @@ func seconds(d time.Duration) *float64 { return jsii.Number(d.Seconds()) }
 // encryptionAndAlerts creates the KMS key, the alert topic and both queues.
 func (b *builder) encryptionAndAlerts() {
 	st := b.stack
-	b.key = awskms.NewKey(st, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String("sgwarden: encrypts the alert topic and the dead-letter queues"),
-		EnableKeyRotation: jsii.Bool(true),
-	})
+	// A member stack has no topic of its own, and its queues use SQS's own
+	// keys: a customer-managed key in every account and region of an
+	// organization would cost 1 USD a month each for nothing it protects
+	// better.
 	if b.member == nil {
+		b.key = awskms.NewKey(st, jsii.String("Key"), &awskms.KeyProps{
+			Description:       jsii.String("sgwarden: encrypts the alert topic and the dead-letter queues"),
+			EnableKeyRotation: jsii.Bool(true),
+		})
 		b.alertTopic()
 	}
 	queue := func(id string) awssqs.Queue {
-		return awssqs.NewQueue(st, jsii.String(id), &awssqs.QueueProps{
+		props := &awssqs.QueueProps{
 			Encryption:          awssqs.QueueEncryption_KMS,
 			EncryptionMasterKey: b.key,
 			EnforceSSL:          jsii.Bool(true),
 			RetentionPeriod:     awscdk.Duration_Seconds(seconds(queueRetention)),
-		})
+		}
+		if b.key == nil {
+			props.Encryption, props.EncryptionMasterKey = awssqs.QueueEncryption_SQS_MANAGED, nil
+		}
+		return awssqs.NewQueue(st, jsii.String(id), props)
 	}
 	b.eventDLQ = queue("EventDeadLetterQueue")
 	b.failureDLQ = queue("FailedInvocationQueue")
@@ -510,13 +518,15 @@ func (b *builder) rules() {
 		r.SetName(jsii.String(name))
 		ruleARNs = append(ruleARNs, b.arn("events", "rule/"+name))
 	}
-	b.key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowEventBridgeRulesOfThisStack"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": ruleARNs}},
-	}), jsii.Bool(false))
+	if b.key != nil { // a member's queues use SQS's own keys
+		b.key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("AllowEventBridgeRulesOfThisStack"),
+			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+			Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
+			Resources:  jsii.Strings("*"),
+			Conditions: &map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": ruleARNs}},
+		}), jsii.Bool(false))
+	}
 	// Without these, the rule matches and nothing is invoked: the failure
 	// shows only in the rule's FailedInvocations metric.
 	var ruleRefs []*string
