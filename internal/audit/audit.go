@@ -341,7 +341,12 @@ func (a *Auditor) Run(ctx context.Context) (*Report, error) {
 	for _, res := range results {
 		nv, ne = nv+len(res.findings), ne+len(res.exposures)
 	}
-	rep.Violations, rep.Exposures = make([]Finding, 0, nv), make([]ExposureReport, 0, ne)
+	// One region (a scheduled audit per region, an organization part): its
+	// lists become the report's rather than being held twice.
+	single := len(results) == 1
+	if !single {
+		rep.Violations, rep.Exposures = make([]Finding, 0, nv), make([]ExposureReport, 0, ne)
+	}
 	var partial PartialError
 	for _, res := range results {
 		if rep.Account == "" {
@@ -349,10 +354,20 @@ func (a *Auditor) Run(ctx context.Context) (*Report, error) {
 		}
 		rep.Regions = append(rep.Regions, res.report)
 		rep.Unscanned = append(rep.Unscanned, res.unscanned...)
-		rep.Violations = append(rep.Violations, res.findings...)
-		rep.Exposures = append(rep.Exposures, res.exposures...)
+		if single {
+			rep.Violations, rep.Exposures = res.findings, res.exposures
+		} else {
+			rep.Violations = append(rep.Violations, res.findings...)
+			rep.Exposures = append(rep.Exposures, res.exposures...)
+		}
 		res.findings, res.exposures = nil, nil
 		partial.Errors = append(partial.Errors, res.errs...)
+	}
+	if rep.Violations == nil {
+		rep.Violations = []Finding{}
+	}
+	if rep.Exposures == nil {
+		rep.Exposures = []ExposureReport{}
 	}
 	if rep.Account == "" {
 		rep.Account = a.account

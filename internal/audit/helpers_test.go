@@ -162,13 +162,17 @@ func indentJSON(t *testing.T, v any) []byte {
 	return append(b, '\n')
 }
 
-// callParams lists the values of one parameter across the recorded calls of
-// an operation.
-func callParams(s *awslocal.Server, op, param string) []string {
+// callParams lists the values of some parameters (joined with "|") across
+// the recorded calls of an operation.
+func callParams(s *awslocal.Server, op string, params ...string) []string {
 	var out []string
 	for _, c := range s.Calls() {
 		if c.Operation == op {
-			out = append(out, c.Params.Get(param))
+			var vs []string
+			for _, p := range params {
+				vs = append(vs, c.Params.Get(p))
+			}
+			out = append(out, strings.Join(vs, "|"))
 		}
 	}
 	return out

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/sgwarden/sgwarden/internal/notify"
 	"github.com/sgwarden/sgwarden/internal/policy"
@@ -32,6 +33,11 @@ const (
 const (
 	pageSize           = 1000 // DescribeSecurityGroups, DescribeSecurityGroupRules, DescribeNetworkInterfaces
 	prefixListPageSize = 100  // DescribeManagedPrefixLists, GetManagedPrefixListEntries
+	// groupBatch is how many groups' rules are read and judged together
+	// (the values of one group-id filter); their rules are then dropped,
+	// except those that may expose an interface. It bounds the memory of a
+	// scan by the batch, not by the region.
+	groupBatch = 200
 )
 
 // regionResult is what one region contributes to the report. The rules
@@ -75,8 +81,9 @@ type scanner struct {
 	// default policy it stays empty: ingress unions need only the public
 	// rules exposable holds, so no rule is kept twice.
 	unionOnly  map[string][]policy.Rule
-	unionNeeds [2][2]bool    // [direction][0 public, 1 private]
-	deferred   []policy.Rule // prefix-list rules, evaluated once lists are resolved
+	unionNeeds [2][2]bool             // [direction][0 public, 1 private]
+	deferred   []policy.Rule          // prefix-list rules, evaluated once lists are resolved
+	lists      map[string]*prefixList // every list referenced so far, resolved once
 	worstRule  map[string]policy.Severity
 	attached   map[string]*Attached // groups with findings -> their interfaces
 	strs       map[string]string    // see intern
@@ -99,6 +106,7 @@ func (a *Auditor) scanRegion(ctx context.Context, region string) *regionResult {
 		exposable:  map[string][]policy.Rule{},
 		unionOnly:  map[string][]policy.Rule{},
 		unionNeeds: unionNeeds(a.engine),
+		lists:      map[string]*prefixList{},
 		worstRule:  map[string]policy.Severity{},
 		attached:   map[string]*Attached{},
 	}
@@ -120,11 +128,9 @@ func (a *Auditor) scanRegion(ctx context.Context, region string) *regionResult {
 		return res
 	}
 	s.client = client
-	if !s.listGroups(ctx) || !s.listRules(ctx) {
+	if !s.listGroupsAndRules(ctx) {
 		return res
 	}
-	s.resolvePrefixLists(ctx)
-	s.evaluateUnions()
 	s.listNetworkInterfaces(ctx)
 	s.finish()
 	return res
@@ -159,7 +165,12 @@ func (s *scanner) timeEval(f func()) {
 	s.evalD += s.a.now().Sub(t)
 }
 
-func (s *scanner) listGroups(ctx context.Context) bool {
+// listGroupsAndRules streams the region a page of groups at a time: each
+// page's groups have their rules read (groupBatch groups per group-id
+// filter), their prefix lists resolved and their unions judged, after which
+// only the rules that may expose an interface are kept. So a scan holds one
+// batch of rules, not the region's.
+func (s *scanner) listGroupsAndRules(ctx context.Context) bool {
 	p := ec2.NewDescribeSecurityGroupsPaginator(s.client, &ec2.DescribeSecurityGroupsInput{MaxResults: aws.Int32(pageSize)})
 	for p.HasMorePages() {
 		s.res.report.Calls[OpDescribeSecurityGroups]++
@@ -168,21 +179,40 @@ func (s *scanner) listGroups(ctx context.Context) bool {
 			s.fail(OpDescribeSecurityGroups, "", err)
 			return false
 		}
+		ids := make([]string, 0, len(out.SecurityGroups))
 		for i := range out.SecurityGroups {
 			g := newGroup(&out.SecurityGroups[i])
+			if _, seen := s.groups[g.id()]; seen {
+				continue
+			}
 			s.groups[g.id()] = g
+			ids = append(ids, g.id())
 			if s.res.account == "" {
 				s.res.account = g.owner()
 			}
 		}
+		// The page, with every group's permissions, is not used from here
+		// on, so the collector may take it while the batches run.
 		s.res.report.SecurityGroups = len(s.groups)
 		s.progress("groups", len(s.groups))
+		for start := 0; start < len(ids); start += groupBatch {
+			batch := ids[start:min(start+groupBatch, len(ids))]
+			if !s.listRules(ctx, batch) {
+				return false
+			}
+			s.resolvePrefixLists(ctx)
+			s.evaluateUnions(batch)
+		}
 	}
 	return true
 }
 
-func (s *scanner) listRules(ctx context.Context) bool {
-	p := ec2.NewDescribeSecurityGroupRulesPaginator(s.client, &ec2.DescribeSecurityGroupRulesInput{MaxResults: aws.Int32(pageSize)})
+// listRules reads and evaluates the rules of the groups in ids.
+func (s *scanner) listRules(ctx context.Context, ids []string) bool {
+	p := ec2.NewDescribeSecurityGroupRulesPaginator(s.client, &ec2.DescribeSecurityGroupRulesInput{
+		Filters:    []types.Filter{{Name: aws.String("group-id"), Values: ids}},
+		MaxResults: aws.Int32(pageSize),
+	})
 	page := make([]policy.Rule, 0, pageSize)
 	for p.HasMorePages() {
 		s.res.report.Calls[OpDescribeSecurityGroupRules]++
@@ -235,21 +265,19 @@ func (s *scanner) evaluate(rules []policy.Rule) {
 // a finding names every contributing rule, and the revert removes the
 // public ones among them, which is enough to close the opening (private
 // space never holds a whole family) and leaves the rest alone.
-func (s *scanner) evaluateUnions() {
-	var ids []string
-	for id := range s.exposable {
-		ids = append(ids, id)
-	}
-	for id := range s.unionOnly {
-		if _, ok := s.exposable[id]; !ok {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
+//
+// It judges the groups in ids, whose rules are all known by now, and then
+// forgets their rules that cannot expose an interface.
+func (s *scanner) evaluateUnions(ids []string) {
+	ids = slices.Sorted(slices.Values(ids))
 	var rules []policy.Rule
 	var vs []policy.Violation
 	for _, id := range ids {
+		if len(s.exposable[id]) == 0 && len(s.unionOnly[id]) == 0 {
+			continue
+		}
 		rules = append(append(rules[:0], s.exposable[id]...), s.unionOnly[id]...)
+		delete(s.unionOnly, id)
 		s.timeEval(func() { vs = s.a.engine.EvaluateCoverage(nil, rules, s.ec, vs[:0]) })
 		for i := range vs {
 			v := &vs[i]
@@ -370,8 +398,8 @@ func (s *scanner) resolvePrefixLists(ctx context.Context) {
 	if len(s.deferred) == 0 {
 		return
 	}
-	lists := map[string]*prefixList{}
-	var ids []string
+	lists := s.lists
+	var ids []string // referenced for the first time
 	for i := range s.deferred {
 		id := s.deferred[i].Peer.PrefixListID
 		if _, ok := lists[id]; !ok {
@@ -380,7 +408,7 @@ func (s *scanner) resolvePrefixLists(ctx context.Context) {
 		}
 	}
 	slices.Sort(ids)
-	s.res.report.PrefixLists = len(ids)
+	s.res.report.PrefixLists = len(lists)
 
 	existing := s.describePrefixLists(ctx, ids)
 	for _, id := range existing {

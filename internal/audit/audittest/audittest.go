@@ -261,14 +261,28 @@ func BarePaging(ctx context.Context, cfg aws.Config, region string) (time.Durati
 }
 
 // MinimumCalls is the fewest calls an audit of s can make: the three
-// listings at 1,000 items a page (the default group of the VPC is the first
+// listings at 1,000 items a page, the rules read per batch of 200 groups
+// (each batch its own pages; the default group of the VPC is the first
 // synthetic group), one DescribeManagedPrefixLists batch and one
 // GetManagedPrefixListEntries page per referenced list.
 func (s Scale) MinimumCalls() map[string]int {
 	pages := func(n int) int { return max((n+999)/1000, 1) }
+	per := max(s.Rules/max(s.Groups, 1), 2)
+	extra := s.Rules - per*s.Groups
+	rulePages := 0
+	for start := 0; start < s.Groups; start += 200 {
+		n := 0
+		for i := start; i < min(start+200, s.Groups); i++ {
+			n += per
+			if i < extra {
+				n++
+			}
+		}
+		rulePages += pages(n)
+	}
 	out := map[string]int{
 		audit.OpDescribeSecurityGroups:     pages(s.Groups),
-		audit.OpDescribeSecurityGroupRules: pages(s.Rules),
+		audit.OpDescribeSecurityGroupRules: rulePages,
 		audit.OpDescribeNetworkInterfaces:  pages(s.NetworkInterfaces),
 	}
 	if lists := min(prefixLists, (s.Groups+9)/10); lists > 0 {
