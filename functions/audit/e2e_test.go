@@ -82,7 +82,7 @@ func TestEndToEndUnderRIE(t *testing.T) {
 	env := []string{
 		"AWS_ENDPOINT_URL=" + srv.URL(), "AWS_REGION=" + region,
 		"AWS_ACCESS_KEY_ID=AKIAAWSLOCAL00000000", "AWS_SECRET_ACCESS_KEY=awslocal-secret",
-		"SGWARDEN_TOPIC_ARN=" + topic, "SGWARDEN_MODE=enforce",
+		"SGWARDEN_TOPIC_ARN=" + topic, "SGWARDEN_MODE=enforce", "SGWARDEN_SECURITY_HUB=true",
 	}
 	p, err := lambdarie.Start(ctx, rie, bootstrap, env)
 	if err != nil {
@@ -118,5 +118,19 @@ func TestEndToEndUnderRIE(t *testing.T) {
 	}
 	if msgs := srv.SNSMessages(); len(msgs) != 1 || msgs[0].TopicARN != topic {
 		t.Errorf("published %d messages, want one summary on %s", len(msgs), topic)
+	}
+	// The findings outlets (docs/findings.md): the run as an OCSF event,
+	// and the reverted rule's findings in Security Hub.
+	if ev := srv.PutEvents(); len(ev) != 1 || ev[0].DetailType != "OCSF Compliance Finding" || ev[0].Source != "sgwarden" {
+		t.Errorf("put events = %+v, want the run as one OCSF Compliance Finding", ev)
+	}
+	reverted := 0
+	for _, f := range srv.SecurityHubFindings() {
+		if strings.Contains(f.ID, "/"+ssh.ID+"/") && strings.Contains(string(f.Doc), `"Status":"PASSED"`) {
+			reverted++
+		}
+	}
+	if reverted == 0 {
+		t.Errorf("no PASSED Security Hub finding for the reverted %s", ssh.ID)
 	}
 }

@@ -158,12 +158,17 @@ func (it *Item) ASFF(now time.Time, describe func(check string) string) types.Aw
 
 func (it *Item) title() string {
 	r := it.Rule
-	return fmt.Sprintf("%s: %s %s/%s from %s on %s", it.Check, r.Direction, r.Protocol, r.Ports, r.Peer, it.Group.ID)
+	dir := "from"
+	if r.Direction == "egress" {
+		dir = "to"
+	}
+	return fmt.Sprintf("%s: %s %s/%s %s %s on %s", it.Check, r.Direction, r.Protocol, r.Ports, dir, r.Peer, it.Group.ID)
 }
 
 func (it *Item) description(checkDesc string) string {
 	var b strings.Builder
-	if checkDesc != "" {
+	// The policy's reason already names the check's description.
+	if checkDesc != "" && !strings.Contains(it.Reason, checkDesc) {
 		b.WriteString(checkDesc + ". ")
 	}
 	if it.Reason != "" {
