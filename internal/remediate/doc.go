@@ -26,11 +26,18 @@
 //   - the exemption tag granted or removed is reported with its author;
 //   - groups attached to interfaces are judged by effective exposure.
 //
-// Not-found answers count as already reverted, so a redelivered event
-// revokes nothing twice and its alert says "already gone". Throttling and
-// 5xx are retried by the SDK (see internal/awsconfig); any other failure
-// publishes a "failed" alert (best effort) and returns an error, so that
-// Lambda's retry and on-failure destination keep the event.
+// Every event of a supported API ends in exactly one of (docs/remediate.md):
+// the offending rules verified gone in the event's own account and region
+// (revoked now, or seen absent from a group that exists) with one true
+// alert; a compliant, exempt or dry-run decision; or an error returned to
+// Lambda plus a FAILED alert naming the event, the group and why. The EC2
+// client comes from Config.Clients keyed by the event's (account, region);
+// a key it does not serve fails. A not-found answer of a revoke is checked
+// by reading the group again; a group that no longer exists is its own
+// outcome (group-gone). Throttling and 5xx are retried by the SDK; a
+// context deadline keeps a reserve for the FAILED alert; every alert is
+// bounded to fit SNS (package notify). Each handler reads as the steps of
+// the contract: judge, confirm, revoke, verify, alert.
 //
 // Handle is safe for concurrent use; each invocation writes one CloudWatch
 // Embedded Metric Format line (Config.Metrics) with the counts evaluated,
