@@ -222,3 +222,18 @@ func TestRequirements(t *testing.T) {
 		}
 	}
 }
+
+func TestItemsOfRulesInOtherGroups(t *testing.T) {
+	a := alert(notify.OutcomeKept, "")
+	a.Group = nil // a prefix-list alert: rules of several groups
+	a.Rules[0].GroupID = "sg-1"
+	r := a.Rules[0]
+	r.GroupID, r.ID = "sg-2", "sgr-2"
+	r2 := r
+	r2.GroupID = ""
+	a.Rules = append(a.Rules, r, r2)
+	items := findings.ItemsFromAlert(a, nil)
+	if len(items) != 2 || items[0].Group.ID != "sg-1" || items[1].Group.ID != "sg-2" {
+		t.Errorf("items = %+v, want one on sg-1 and one on sg-2 (the rule without a group has none)", items)
+	}
+}

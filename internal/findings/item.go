@@ -91,18 +91,21 @@ func ExemptionText(id string, ex ExemptionTags, ruleTags, groupTags map[string]s
 }
 
 // ItemsFromAlert returns one item per (rule, check) of an event's alert.
-// Alerts without a group (a prefix list change, an exemption tag change
-// without rules) give none: there is no rule to keep a finding on. ex
-// (nil allowed) adds an exemption's tag value to its name.
+// A rule whose group is unknown, and an alert without rules (an exemption
+// tag change), give none: there is no rule to keep a finding on. ex (nil
+// allowed) adds an exemption's tag value to its name.
 func ItemsFromAlert(a *notify.Alert, ex ExemptionTags) []Item {
-	if a.Group == nil || a.Group.ID == "" {
-		return nil
-	}
 	var out []Item
 	for _, r := range a.Rules {
-		group := *a.Group
-		if r.GroupID != "" && r.GroupID != group.ID {
+		// A prefix-list or attachment alert lists rules of several groups.
+		var group notify.Group
+		switch {
+		case a.Group != nil && (r.GroupID == "" || r.GroupID == a.Group.ID):
+			group = *a.Group
+		case r.GroupID != "":
 			group = notify.Group{ID: r.GroupID}
+		default:
+			continue
 		}
 		for _, c := range r.Checks {
 			it := Item{
