@@ -104,14 +104,6 @@ func NewArtifactStack(scope constructs.Construct, id string, props *SgwardenStac
 	return st, nil
 }
 
-// settings resolves the props' settings, from context when nil.
-func (props *SgwardenStackProps) settings(scope constructs.Construct) (*Settings, error) {
-	if props.Settings != nil {
-		return props.Settings, nil
-	}
-	return SettingsFromContext(scope.Node())
-}
-
 // NewOrganizationStack builds the central stack of the organization shape:
 // the alert topic and alarm bus the members report to, the organization
 // audit (Step Functions Distributed Map over the orgaudit function), its
@@ -123,24 +115,11 @@ func NewOrganizationStack(scope constructs.Construct, id string, props *Sgwarden
 	if props == nil {
 		props = &SgwardenStackProps{}
 	}
-	settings, err := props.settings(scope)
+	settings, dirs, err := props.resolve(scope, "remediate", "orgaudit")
 	if err != nil {
 		return nil, err
 	}
-	buildDir := props.BuildDir
-	if buildDir == "" {
-		if buildDir, err = DefaultBuildDir(); err != nil {
-			return nil, err
-		}
-	}
-	remediateDir, err := functionCodeDir(buildDir, "remediate")
-	if err != nil {
-		return nil, err
-	}
-	orgauditDir, err := functionCodeDir(buildDir, "orgaudit")
-	if err != nil {
-		return nil, err
-	}
+	remediateDir, orgauditDir := dirs[0], dirs[1]
 	stage, ok := scope.(awscdk.Stage) // the app itself
 	if !ok {
 		stage = awscdk.Stage_Of(scope)

@@ -13,7 +13,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sgwarden/sgwarden/internal/lambdaenv"
@@ -377,16 +376,7 @@ func TestOrgAuditStateMachine(t *testing.T) {
 func TestOrgNag(t *testing.T) {
 	sh := orgStacks(t)
 	for _, s := range append([]*synthesized{sh.central}, sh.artifacts...) {
-		ann := assertions.Annotations_FromStack(s.stack)
-		anything := assertions.Match_StringLikeRegexp(jsii.String(".*"))
-		for level, msgs := range map[string]*[]*cxapi.SynthesisMessage{
-			"error":   ann.FindError(jsii.String("*"), anything),
-			"warning": ann.FindWarning(jsii.String("*"), anything),
-		} {
-			for _, m := range *msgs {
-				t.Errorf("%s: cdk-nag %s at %s: %v", s.name, level, *m.Id, m.Entry.Data)
-			}
-		}
+		noNagFindings(t, s)
 	}
 }
 

@@ -61,6 +61,36 @@ func SettingsFromContext(node constructs.Node) (*Settings, error) {
 	return ParseSettings(func(key string) any { return node.TryGetContext(jsii.String(key)) })
 }
 
+// settings are the props' settings, read from context when nil.
+func (props *SgwardenStackProps) settings(scope constructs.Construct) (*Settings, error) {
+	if props.Settings != nil {
+		return props.Settings, nil
+	}
+	return SettingsFromContext(scope.Node())
+}
+
+// resolve returns the settings and the code directory of each function,
+// after checking that every bootstrap is built.
+func (props *SgwardenStackProps) resolve(scope constructs.Construct, functions ...string) (*Settings, []string, error) {
+	settings, err := props.settings(scope)
+	if err != nil {
+		return nil, nil, err
+	}
+	buildDir := props.BuildDir
+	if buildDir == "" {
+		if buildDir, err = DefaultBuildDir(); err != nil {
+			return nil, nil, err
+		}
+	}
+	dirs := make([]string, len(functions))
+	for i, fn := range functions {
+		if dirs[i], err = functionCodeDir(buildDir, fn); err != nil {
+			return nil, nil, err
+		}
+	}
+	return settings, dirs, nil
+}
+
 // RulePattern is the EventBridge pattern of the security-group change rule:
 // successful EC2 API calls, recorded by CloudTrail, whose eventName the
 // decoder supports.
@@ -83,28 +113,11 @@ func NewSgwardenStack(scope constructs.Construct, id string, props *SgwardenStac
 	if props == nil {
 		props = &SgwardenStackProps{}
 	}
-	settings := props.Settings
-	if settings == nil {
-		var err error
-		if settings, err = SettingsFromContext(scope.Node()); err != nil {
-			return nil, err
-		}
-	}
-	buildDir := props.BuildDir
-	if buildDir == "" {
-		var err error
-		if buildDir, err = DefaultBuildDir(); err != nil {
-			return nil, err
-		}
-	}
-	remediateDir, err := functionCodeDir(buildDir, "remediate")
+	settings, dirs, err := props.resolve(scope, "remediate", "audit")
 	if err != nil {
 		return nil, err
 	}
-	auditDir, err := functionCodeDir(buildDir, "audit")
-	if err != nil {
-		return nil, err
-	}
+	remediateDir, auditDir := dirs[0], dirs[1]
 
 	sp := props.StackProps
 	if sp.Description == nil {
@@ -680,6 +693,3 @@ func (b *builder) outputs() {
 		out("ReportBucketName", "bucket the audit writes reports to", b.reports.BucketName())
 	}
 }
-
-// joinLines keeps suppression reasons readable in code and in the template.
-func joinLines(lines ...string) *string { return jsii.String(strings.Join(lines, " ")) }

@@ -1471,20 +1471,27 @@ func (s *synthesized) policyLayerDir(t *testing.T) string {
 	return dir
 }
 
+// noNagFindings fails t for every error or warning annotation (cdk-nag's
+// findings among them) of s.
+func noNagFindings(t *testing.T, s *synthesized) {
+	t.Helper()
+	ann := assertions.Annotations_FromStack(s.stack)
+	anything := assertions.Match_StringLikeRegexp(jsii.String(".*"))
+	for level, msgs := range map[string]*[]*cxapi.SynthesisMessage{
+		"error":   ann.FindError(jsii.String("*"), anything),
+		"warning": ann.FindWarning(jsii.String("*"), anything),
+	} {
+		for _, m := range *msgs {
+			t.Errorf("%s: cdk-nag %s at %s: %v", s.name, level, *m.Id, m.Entry.Data)
+		}
+	}
+}
+
 // TestNag checks that cdk-nag's AwsSolutions pack reports nothing, and that
 // every suppression says why.
 func TestNag(t *testing.T) {
 	forEach(t, func(t *testing.T, s *synthesized) {
-		ann := assertions.Annotations_FromStack(s.stack)
-		anything := assertions.Match_StringLikeRegexp(jsii.String(".*"))
-		for level, msgs := range map[string]*[]*cxapi.SynthesisMessage{
-			"error":   ann.FindError(jsii.String("*"), anything),
-			"warning": ann.FindWarning(jsii.String("*"), anything),
-		} {
-			for _, m := range *msgs {
-				t.Errorf("cdk-nag %s at %s: %v", level, *m.Id, m.Entry.Data)
-			}
-		}
+		noNagFindings(t, s)
 		var n int
 		for id, r := range s.tmpl["Resources"].(map[string]any) {
 			meta, _ := r.(map[string]any)["Metadata"].(map[string]any)
