@@ -21,10 +21,15 @@ func RemediateReverter(revokers RevokerFactory, logger *slog.Logger) Reverter {
 			return nil, err
 		}
 		rv := &remediate.Reverter{EC2: client, Logger: logger}
+		if r, ok := client.(remediate.GroupReader); ok {
+			// A not-found answer counts only when seen (docs/remediate.md).
+			rv.Reader = r
+		}
 		outcomes, err := rv.RevertRules(ctx, groupID, vs)
 		out := make([]RevertOutcome, 0, len(outcomes))
 		for _, o := range outcomes {
-			out = append(out, RevertOutcome{RuleID: o.RuleID, AlreadyGone: o.Outcome == notify.OutcomeAlreadyGone, Err: o.Err})
+			gone := o.Outcome == notify.OutcomeAlreadyGone || o.Outcome == notify.OutcomeGroupGone
+			out = append(out, RevertOutcome{RuleID: o.RuleID, AlreadyGone: gone, Err: o.Err})
 		}
 		if len(out) == 0 {
 			return nil, err

@@ -45,11 +45,13 @@
 //
 // The audit reuses the revert path through Reverter:
 //
-//	rv := &remediate.Reverter{EC2: ec2Client, Logger: logger}
+//	rv := &remediate.Reverter{EC2: ec2Client, Reader: ec2Client, Logger: logger}
 //	outcomes, err := rv.RevertRules(ctx, groupID, violations)
 //
 // RevertRules revokes, by rule ID, the rules of one group whose violation
-// decision is revert, and reports each as revoked, already-gone or failed.
+// decision is revert, and reports each as revoked, already-gone, group-gone
+// or failed; with a Reader, every not-found answer is confirmed against the
+// group (ConfirmGone) before it counts as already gone.
 // RuleFromEC2, SetGroup and ENIFromEC2 convert EC2 API shapes to the
 // policy model.
 package remediate

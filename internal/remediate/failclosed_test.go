@@ -388,3 +388,36 @@ func TestFiveMegabyteEventAlertFitsSNS(t *testing.T) {
 		}
 	})
 }
+
+// The audit shares the Reverter: with a Reader, its not-found answers are
+// confirmed the same way.
+func TestReverterConfirmsNotFound(t *testing.T) {
+	a := startAccount(t, webFixture())
+	c := ec2.NewFromConfig(a.srv.AWSConfig(context.Background()))
+	vs := []policy.Violation{{Decision: policy.DecisionRevert, Rule: policy.Rule{RuleID: ruleSSH, GroupID: acctWebSG, Direction: policy.Ingress}}}
+	notFound := awslocal.Fault{Service: "ec2", Operation: "RevokeSecurityGroupIngress", Kind: awslocal.FaultDeny,
+		Code: "InvalidSecurityGroupRuleId.NotFound", Status: 400, Count: 1}
+	tests := []struct {
+		name   string
+		reader GroupReader
+		want   notify.Outcome
+	}{
+		{"unconfirmed without a reader", nil, notify.OutcomeAlreadyGone},
+		{"the rule is still there", c, notify.OutcomeFailed},
+	}
+	for _, tt := range tests {
+		if err := a.srv.InjectFault(notFound); err != nil {
+			t.Fatal(err)
+		}
+		rv := &Reverter{EC2: c, Reader: tt.reader}
+		outs, err := rv.RevertRules(context.Background(), acctWebSG, vs)
+		if len(outs) != 1 || outs[0].Outcome != tt.want || (tt.want == notify.OutcomeFailed) != (err != nil) {
+			t.Errorf("%s: RevertRules = %+v, %v; want %s", tt.name, outs, err, tt.want)
+		}
+	}
+	// A group that is gone: group-gone, not already-gone.
+	outs := []RuleOutcome{{GroupID: "sg-0gone00000000001", RuleID: "sgr-0x", Outcome: notify.OutcomeAlreadyGone}}
+	if err := (&Reverter{EC2: c, Reader: c}).ConfirmGone(context.Background(), "sg-0gone00000000001", outs); err != nil || outs[0].Outcome != notify.OutcomeGroupGone {
+		t.Errorf("ConfirmGone(missing group) = %+v, %v; want group-gone", outs, err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/sgwarden/sgwarden/internal/notify"
 	"github.com/sgwarden/sgwarden/internal/policy"
@@ -18,18 +19,27 @@ type RuleOutcome struct {
 	GroupID   string
 	RuleID    string
 	Direction policy.Direction
-	// Outcome is notify.OutcomeRevoked, OutcomeAlreadyGone or OutcomeFailed.
+	// Outcome is notify.OutcomeRevoked, OutcomeAlreadyGone, OutcomeFailed,
+	// or OutcomeGroupGone (ConfirmGone).
 	Outcome notify.Outcome
 	// Err is set when Outcome is OutcomeFailed.
 	Err error
 }
 
-// Reverter revokes security-group rules by rule ID, one call per direction,
-// treating not-found answers as already reverted. It is the single revert
-// path shared by the event handler and the audit.
+// Reverter revokes security-group rules by rule ID, one call per direction.
+// It is the single revert path shared by the event handler and the audit.
 type Reverter struct {
-	EC2    Revoker
+	EC2 Revoker
+	// Reader, when set, confirms every not-found answer (ConfirmGone);
+	// without it a not-found answer is reported already gone unconfirmed.
+	Reader GroupReader
 	Logger *slog.Logger
+}
+
+// GroupReader reads a group and its rules. *ec2.Client satisfies it.
+type GroupReader interface {
+	DescribeSecurityGroups(ctx context.Context, in *ec2.DescribeSecurityGroupsInput, optFns ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupsOutput, error)
+	DescribeSecurityGroupRules(ctx context.Context, in *ec2.DescribeSecurityGroupRulesInput, optFns ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupRulesOutput, error)
 }
 
 // RevertRules revokes the rules of groupID that appear in violations with
@@ -58,7 +68,78 @@ func (rv *Reverter) RevertRules(ctx context.Context, groupID string, violations 
 	}
 	in, errIn := rv.RevokeRuleIDs(ctx, groupID, policy.Ingress, ingress)
 	out, errOut := rv.RevokeRuleIDs(ctx, groupID, policy.Egress, egress)
-	return append(in, out...), errors.Join(errIn, errOut)
+	outs, err := append(in, out...), errors.Join(errIn, errOut)
+	if rv.Reader != nil {
+		err = errors.Join(err, rv.ConfirmGone(ctx, groupID, outs))
+	}
+	return outs, err
+}
+
+// ConfirmGone checks each already-gone outcome against the group as it is
+// now (rv.Reader): a rule counts as already gone only when the group exists
+// and lacks it. A group that no longer exists makes the outcome group-gone;
+// a rule still there makes it failed, and the error says so. A not-found
+// answer can come from the wrong account or region, or a rule replaced
+// meanwhile: only the group's current state is the truth.
+func (rv *Reverter) ConfirmGone(ctx context.Context, groupID string, outs []RuleOutcome) error {
+	var claims []*RuleOutcome
+	for i := range outs {
+		if outs[i].Outcome == notify.OutcomeAlreadyGone {
+			claims = append(claims, &outs[i])
+		}
+	}
+	if len(claims) == 0 {
+		return nil
+	}
+	exists, present, readErr := GroupRuleIDs(ctx, rv.Reader, groupID)
+	var errs []error
+	for _, o := range claims {
+		switch {
+		case readErr != nil:
+			o.Outcome, o.Err = notify.OutcomeFailed, fmt.Errorf("revoke of %s answered not found; confirming it: %w", o.RuleID, readErr)
+		case !exists:
+			o.Outcome = notify.OutcomeGroupGone
+		case present[o.RuleID]:
+			o.Outcome, o.Err = notify.OutcomeFailed, fmt.Errorf("revoke %s on %s answered not found, but the rule is still there", o.RuleID, groupID)
+		}
+		if o.Err != nil {
+			errs = append(errs, o.Err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// GroupRuleIDs reports whether the group exists and the IDs of its rules.
+func GroupRuleIDs(ctx context.Context, api GroupReader, groupID string) (exists bool, ruleIDs map[string]bool, err error) {
+	groups, err := api.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{groupID}})
+	switch {
+	case isGroupNotFound(err):
+		return false, nil, nil
+	case err != nil:
+		return false, nil, fmt.Errorf("describe group %s: %w", groupID, err)
+	}
+	for i := range groups.SecurityGroups {
+		exists = exists || aws.ToString(groups.SecurityGroups[i].GroupId) == groupID
+	}
+	if !exists {
+		return false, nil, nil
+	}
+	ruleIDs = map[string]bool{}
+	in := &ec2.DescribeSecurityGroupRulesInput{MaxResults: aws.Int32(1000),
+		Filters: []types.Filter{{Name: aws.String("group-id"), Values: []string{groupID}}}}
+	for {
+		out, err := api.DescribeSecurityGroupRules(ctx, in)
+		if err != nil {
+			return false, nil, fmt.Errorf("describe rules of %s: %w", groupID, err)
+		}
+		for _, r := range out.SecurityGroupRules {
+			ruleIDs[aws.ToString(r.SecurityGroupRuleId)] = true
+		}
+		if aws.ToString(out.NextToken) == "" {
+			return true, ruleIDs, nil
+		}
+		in.NextToken = out.NextToken
+	}
 }
 
 // RevokeRuleIDs revokes ruleIDs of one direction of groupID in one call. If

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -30,8 +29,6 @@ type judged struct {
 	outcome  notify.Outcome
 	note     string
 	err      error
-	// unverified marks a not-found answer of the revoke, not yet seen.
-	unverified bool
 }
 
 // DecisionRank orders decisions by strength: revert 4, would-revert 3,
@@ -70,6 +67,8 @@ type ruleChange struct {
 	st       *groupState
 	js       []*judged
 	toRevert []policy.Violation
+	// outs are the revoke's answers, confirmed by verifyGone.
+	outs     []RuleOutcome
 	needENIs bool
 	enis     []policy.ENI
 	// stack is set when CloudFormation manages the group.
@@ -249,9 +248,32 @@ func (iv *invocation) revokeRules(ctx context.Context, rc *ruleChange) error {
 		// The exposure list is informative: the revert and alert go on.
 		iv.log.LogAttrs(ctx, slog.LevelWarn, "exposed ENIs unknown", slog.String("error", eniErr.Error()))
 	}
-	byID := map[string]*RuleOutcome{}
-	for i := range outs {
-		byID[outs[i].RuleID] = &outs[i]
+	rc.outs = outs
+	iv.applyOutcomes(rc)
+	return revErr
+}
+
+// verifyGone reads the group again when a revoke answered not-found
+// (Reverter.ConfirmGone): a rule counts as already gone only when the group
+// still exists and lacks it. A rule still present has failed; a group that
+// vanished makes its rules group-gone.
+func (iv *invocation) verifyGone(ctx context.Context, rc *ruleChange) error {
+	if !slices.ContainsFunc(rc.outs, func(o RuleOutcome) bool { return o.Outcome == notify.OutcomeAlreadyGone }) {
+		return nil
+	}
+	start := time.Now()
+	rv := &Reverter{EC2: iv.ec2, Reader: iv.ec2, Logger: iv.eventLog}
+	err := rv.ConfirmGone(ctx, rc.groupID, rc.outs)
+	iv.m.time(stageDescribe, start)
+	iv.applyOutcomes(rc)
+	return err
+}
+
+// applyOutcomes gives each rule to revert its outcome from rc.outs.
+func (iv *invocation) applyOutcomes(rc *ruleChange) {
+	byID := make(map[string]*RuleOutcome, len(rc.outs))
+	for i := range rc.outs {
+		byID[rc.outs[i].RuleID] = &rc.outs[i]
 	}
 	for _, j := range rc.js {
 		if j.current == nil || j.decision != policy.DecisionRevert {
@@ -263,49 +285,13 @@ func (iv *invocation) revokeRules(ctx context.Context, rc *ruleChange) error {
 			continue
 		}
 		j.outcome, j.err = o.Outcome, o.Err
-		// A not-found from the revoke is a claim, to be seen in verifyGone.
-		j.unverified = o.Outcome == notify.OutcomeAlreadyGone
-	}
-	return revErr
-}
-
-// verifyGone reads the group again when a revoke answered not-found: a rule
-// counts as already gone only when the group still exists and the rule is
-// absent from it. A rule still present has failed; a group that vanished
-// makes its rules group-gone.
-func (iv *invocation) verifyGone(ctx context.Context, rc *ruleChange) error {
-	var claims []*judged
-	for _, j := range rc.js {
-		if j.unverified {
-			claims = append(claims, j)
-		}
-	}
-	if len(claims) == 0 {
-		return nil
-	}
-	start := time.Now()
-	st, err := iv.describeGroup(ctx, rc.groupID, "")
-	iv.m.time(stageDescribe, start)
-	var errs []error
-	for _, j := range claims {
-		j.unverified = false
-		switch {
-		case err != nil:
-			j.outcome, j.err = notify.OutcomeFailed, fmt.Errorf("revoke answered not found; confirming %s: %w", j.current.RuleID, err)
-		case st.group == nil:
-			j.outcome, j.note = notify.OutcomeGroupGone, joinNote(j.note, "group deleted")
-		case st.has(j.current.RuleID):
-			j.outcome = notify.OutcomeFailed
-			j.err = fmt.Errorf("revoke %s on %s answered not found, but the rule is still there", j.current.RuleID, rc.groupID)
-		default:
+		switch o.Outcome {
+		case notify.OutcomeAlreadyGone:
 			j.note = joinNote(j.note, "not found: already reverted")
-			continue
-		}
-		if j.err != nil {
-			errs = append(errs, j.err)
+		case notify.OutcomeGroupGone:
+			j.note = joinNote(j.note, "group deleted")
 		}
 	}
-	return errors.Join(errs...)
 }
 
 // alertRules publishes the one alert of the event and fills res. A revoke
