@@ -381,7 +381,7 @@ func writeCheckTable(w io.Writer, rep *checkReport) error {
 	for _, r := range groupByRule(rep.Findings) {
 		f := r.findings[0]
 		what := f.Protocol
-		if f.Ports != "all" || f.Protocol != "all" {
+		if f.Protocol != "all" && f.Ports != "" {
 			what += "/" + f.Ports
 		}
 		if f.Direction == "egress" {

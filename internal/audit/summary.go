@@ -169,27 +169,16 @@ func topExposure(e *ExposureReport) TopExposure {
 	return t
 }
 
-// PortsText renders a protocol and port range, e.g. "tcp/22", "udp/1024-65535",
-// "icmp type 8", "all".
+// PortsText renders a protocol and port range in the one notation of
+// policy.Rule.ProtoPorts: "tcp/22", "udp/1024-65535", "tcp/0-65535",
+// "icmp/8", "all".
 func PortsText(proto string, from, to int32) string {
-	switch proto {
-	case "all":
-		return "all traffic"
-	case "tcp", "udp":
-		if from == to {
-			return fmt.Sprintf("%s/%d", proto, from)
-		}
-		if from == 0 && to == 65535 || from == -1 {
-			return proto + "/all"
-		}
-		return fmt.Sprintf("%s/%d-%d", proto, from, to)
-	case "icmp", "icmpv6":
-		if from == -1 {
-			return proto + "/all"
-		}
-		return fmt.Sprintf("%s type %d", proto, from)
+	p, err := policy.ParseProtocol(proto)
+	if err != nil {
+		return "proto " + proto
 	}
-	return "proto " + proto
+	r := policy.Rule{Protocol: p, FromPort: from, ToPort: to}
+	return r.ProtoPorts()
 }
 
 // RuleText renders a rule, e.g. "ingress tcp/22 from 0.0.0.0/0".

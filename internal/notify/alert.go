@@ -101,7 +101,8 @@ type Rule struct {
 	GroupID   string `json:"groupId,omitempty"`
 	Direction string `json:"direction"` // ingress | egress
 	Protocol  string `json:"protocol"`  // tcp, udp, icmp, icmpv6, all, or a number
-	// Ports is "22", "1024-65535", "all", or "type/code" for ICMP.
+	// Ports is "22", "1024-65535", "0-65535", "all" (all traffic, every ICMP
+	// type), "8" or "8:0" for an ICMP type and code, "" for other protocols.
 	Ports       string            `json:"ports"`
 	Peer        string            `json:"peer"`
 	PeerKind    string            `json:"peerKind"` // ipv4 | ipv6 | prefix-list | group

@@ -291,11 +291,11 @@ func TestPortsAndPeers(t *testing.T) {
 	}{
 		{"single", policy.Rule{Protocol: policy.ProtoTCP, FromPort: 22, ToPort: 22}, "22"},
 		{"range", policy.Rule{Protocol: policy.ProtoUDP, FromPort: 1000, ToPort: 2000}, "1000-2000"},
-		{"tcp all", policy.Rule{Protocol: policy.ProtoTCP, FromPort: 0, ToPort: 65535}, "all"},
+		{"tcp all", policy.Rule{Protocol: policy.ProtoTCP, FromPort: 0, ToPort: 65535}, "0-65535"},
 		{"all traffic", policy.Rule{Protocol: policy.ProtoAll, FromPort: -1, ToPort: -1}, "all"},
-		{"icmp echo", policy.Rule{Protocol: policy.ProtoICMP, FromPort: 8, ToPort: -1}, "8/all"},
+		{"icmp echo", policy.Rule{Protocol: policy.ProtoICMP, FromPort: 8, ToPort: -1}, "8"},
 		{"icmp all", policy.Rule{Protocol: policy.ProtoICMP, FromPort: -1, ToPort: -1}, "all"},
-		{"esp", policy.Rule{Protocol: 50}, "all"},
+		{"esp", policy.Rule{Protocol: 50}, ""},
 	}
 	for _, tt := range tests {
 		if got := Ports(&tt.r); got != tt.want {

@@ -3,6 +3,7 @@ package notify
 import (
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/sgwarden/sgwarden/internal/policy"
 )
@@ -25,29 +26,19 @@ func ProtocolName(p policy.Protocol) string {
 	return strconv.Itoa(int(p))
 }
 
-// Ports renders a rule's port range: "22", "1024-65535", "all", or
-// "type/code" for ICMP ("all" for -1).
+// Ports renders a rule's port range in the notation of
+// policy.Rule.ProtoPorts, without the protocol: "22", "1024-65535",
+// "0-65535", "all" (all traffic, or an ICMP rule of every type), "8" or
+// "8:0" for ICMP type and code, "" for a protocol without ports.
 func Ports(r *policy.Rule) string {
-	switch r.Protocol {
-	case policy.ProtoTCP, policy.ProtoUDP:
-		if r.FromPort == r.ToPort {
-			return strconv.Itoa(int(r.FromPort))
-		}
-		if r.FromPort <= 0 && (r.ToPort == 65535 || r.ToPort < 0) {
-			return "all"
-		}
-		return strconv.Itoa(int(r.FromPort)) + "-" + strconv.Itoa(int(r.ToPort))
-	case policy.ProtoICMP, policy.ProtoICMPv6:
-		if r.FromPort < 0 {
-			return "all"
-		}
-		code := "all"
-		if r.ToPort >= 0 {
-			code = strconv.Itoa(int(r.ToPort))
-		}
-		return strconv.Itoa(int(r.FromPort)) + "/" + code
+	pp := r.ProtoPorts()
+	if pp == "all" {
+		return "all"
 	}
-	return "all"
+	if _, ports, ok := strings.Cut(pp, "/"); ok {
+		return ports
+	}
+	return ""
 }
 
 // Peer renders a rule's peer and its kind.
@@ -76,11 +67,11 @@ func Direction(d policy.Direction) string {
 	return "ingress"
 }
 
-// Short renders a rule for a subject line: "tcp/22 from 0.0.0.0/0",
-// "tcp/all from ::/0" (every port of one protocol), "all to 0.0.0.0/0".
+// Short renders a rule for a subject line in the one port notation:
+// "tcp/22 from 0.0.0.0/0", "tcp/0-65535 from ::/0", "all to 0.0.0.0/0".
 func Short(r *Rule) string {
 	s := r.Protocol
-	if r.Protocol != "all" {
+	if r.Protocol != "all" && r.Ports != "" {
 		s += "/" + r.Ports
 	}
 	if r.Direction == "egress" {

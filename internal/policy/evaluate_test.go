@@ -331,7 +331,7 @@ func TestReason(t *testing.T) {
 		})
 	}
 	v := Violation{CheckID: "x", Decision: DecisionExempt, Exemption: "y", Rule: rule(ProtoUDP, 0, 65535, cidr("1.2.3.4/32"))}
-	if got, want := v.Reason(), "udp/all open to 1.2.3.4/32 (x) [exempt: y]"; got != want {
+	if got, want := v.Reason(), "udp/0-65535 open to 1.2.3.4/32 (x) [exempt: y]"; got != want {
 		t.Errorf("Reason() = %q, want %q", got, want)
 	}
 }

@@ -202,25 +202,26 @@ func normalizePorts(from, to int32) (int32, int32) {
 	return from, to
 }
 
-// ProtoPorts describes the rule's traffic: "tcp/22", "udp/1024-65535",
-// "tcp/all" (0-65535), "all" (every protocol), "icmp/8:0" or "icmp/all",
-// or "sctp"-style "132" for other protocols.
+// ProtoPorts describes the rule's traffic in sgwarden's one notation:
+// "tcp/22", "udp/1024-65535", "tcp/0-65535" (every port of one protocol),
+// "all" (every protocol), "icmp/all", "icmp/8" (any code) or "icmp/8:0",
+// and the bare number for other protocols ("132").
 func (r *Rule) ProtoPorts() string {
 	switch {
 	case r.Protocol == ProtoAll:
 		return "all"
 	case r.Protocol.HasPorts():
 		from, to := normalizePorts(r.FromPort, r.ToPort)
-		if from == 0 && to == 65535 {
-			return r.Protocol.String() + "/all"
-		}
 		if from == to {
 			return r.Protocol.String() + "/" + strconv.Itoa(int(from))
 		}
 		return r.Protocol.String() + "/" + strconv.Itoa(int(from)) + "-" + strconv.Itoa(int(to))
 	case r.Protocol == ProtoICMP || r.Protocol == ProtoICMPv6:
-		if r.FromPort < 0 {
+		switch {
+		case r.FromPort < 0:
 			return r.Protocol.String() + "/all"
+		case r.ToPort < 0:
+			return r.Protocol.String() + "/" + strconv.Itoa(int(r.FromPort))
 		}
 		return r.Protocol.String() + "/" + strconv.Itoa(int(r.FromPort)) + ":" + strconv.Itoa(int(r.ToPort))
 	}
