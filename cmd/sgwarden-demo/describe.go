@@ -172,8 +172,15 @@ func orQuote(s string) string {
 }
 
 // decision is the scenario's verdict in one word.
+// decision is the outcome in the alert's own words: a rule gone before
+// sgwarden acted is ALREADY GONE, a dry-run WOULD REVOKE.
 func decision(res *remediate.Result) string {
-	if res.Action != "" {
+	switch {
+	case res.Action == notify.ActionReverted && len(res.Revoked) == 0 && len(res.RemovedEntries) == 0 && len(res.AlreadyGone) > 0:
+		return "ALREADY GONE"
+	case res.Action == notify.ActionWouldRevert:
+		return "WOULD REVOKE"
+	case res.Action != "":
 		return strings.ToUpper(string(res.Action))
 	}
 	return "no action"
@@ -183,7 +190,7 @@ func decision(res *remediate.Result) string {
 func changed(res *remediate.Result, handlerErr string) string {
 	if handlerErr != "" {
 		// The whole error is in the function's log; the table keeps a line.
-		return "ERROR (Lambda retries the event): " + notify.Truncate(handlerErr, 36)
+		return "ERROR (Lambda retries the event): " + notify.Truncate(handlerErr, 30)
 	}
 	var parts []string
 	if len(res.Revoked) > 0 {
@@ -193,7 +200,7 @@ func changed(res *remediate.Result, handlerErr string) string {
 		parts = append(parts, "removed "+strings.Join(res.RemovedEntries, ",")+" from the list")
 	}
 	if len(res.AlreadyGone) > 0 {
-		parts = append(parts, strings.Join(res.AlreadyGone, ",")+" already gone (redelivery)")
+		parts = append(parts, strings.Join(res.AlreadyGone, ",")+" was already gone")
 	}
 	if len(res.Failed) > 0 {
 		parts = append(parts, "FAILED "+strings.Join(res.Failed, ","))

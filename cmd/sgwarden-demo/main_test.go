@@ -81,7 +81,7 @@ func TestShowCorpus(t *testing.T) {
 	}
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^01  dana \(Developer\) +open tcp/22 from 0\.0\.0\.0/0 on web-tier +REVERTED +revoked sgr-0ae404ccc4e3053b8$`),
-		regexp.MustCompile(`(?m)^04  .* REVERTED +sgr-0ae404ccc4e3053b8 already gone \(redelivery\)$`),
+		regexp.MustCompile(`(?m)^04  .* ALREADY GONE +sgr-0ae404ccc4e3053b8 was already gone$`),
 		regexp.MustCompile(`(?m)^17  .*add 81\.2\.69\.142/32 to prefix list vpn-ranges +ALERT +alert only: kept sgr-089bcb89de5b4e5cc$`),
 		regexp.MustCompile(`(?m)^33  .*restore prefix list ops-ranges to version \d+ +REVERTED +removed 0\.0\.0\.0/0 from the list$`),
 		regexp.MustCompile(`(?m)^22  sam \(BreakGlass\) .* EXEMPT +exempt: kept sgr-0685766380d6baa18$`),

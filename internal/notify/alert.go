@@ -150,6 +150,9 @@ type ExemptionChange struct {
 	Key       string   `json:"key"`
 	Value     string   `json:"value,omitempty"`
 	Resources []string `json:"resources"`
+	// Expired is true when the value is a date that had already passed
+	// when the tag was set: the exemption exempts nothing.
+	Expired bool `json:"expired,omitempty"`
 }
 
 // Actor is who made the change. It never holds credentials.
@@ -183,6 +186,13 @@ type ExposedENI struct {
 	PrivateIP  string `json:"privateIp,omitempty"`
 	VPC        string `json:"vpc,omitempty"`
 	Subnet     string `json:"subnet,omitempty"`
+	// ElasticIP is true when PublicIP is an Elastic IP; IPv6 when the
+	// interface has an IPv6 address.
+	ElasticIP bool `json:"elasticIp,omitempty"`
+	IPv6      bool `json:"ipv6,omitempty"`
+	// Reachable says whether the interface can be reached from the
+	// internet, and how (set by Build; see Reachability).
+	Reachable string `json:"reachable,omitempty"`
 	// Open lists what the ENI is reachable on from public space, e.g.
 	// "tcp/22 from world", when it was computed.
 	Open []string `json:"open,omitempty"`

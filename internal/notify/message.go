@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 
+	"github.com/sgwarden/sgwarden/internal/policy"
 	"github.com/sgwarden/sgwarden/internal/version"
 )
 
@@ -142,11 +143,13 @@ func headline(a *Alert) string {
 	switch a.Action {
 	case ActionReverted:
 		if a.Outcome.Revoked == 0 && a.Outcome.AlreadyGone > 0 {
-			return "ALREADY REVERTED"
+			// Someone (or an earlier delivery) removed it first: sgwarden
+			// did not revert it this time.
+			return "ALREADY GONE"
 		}
 		return "REVERTED"
 	case ActionWouldRevert:
-		return "WOULD REVERT"
+		return "WOULD REVOKE (dry-run)"
 	case ActionExempt:
 		return "EXEMPT"
 	case ActionFailed:
@@ -157,69 +160,127 @@ func headline(a *Alert) string {
 	return "ALERT"
 }
 
-// what describes the change in a few words, without the headline.
-func what(a *Alert) string {
+// Parts of a subject, by what may be shortened to fit: an ID never is.
+const (
+	keep    = iota // IDs, the headline, the rule: never cut
+	cutName        // names and values: shortened first
+	cutText        // the actor, counts: shortened next
+	cutPeer        // a rule's peer: dropped whole, last
+)
+
+// part is a piece of the one-line summary. pre and post frame the text (a
+// space, parentheses) and stay whole; a cut shortens text or drops it all.
+type part struct {
+	pre, text, post string
+	cut             int
+}
+
+func (p part) String() string {
+	if p.text == "" {
+		return ""
+	}
+	return p.pre + p.text + p.post
+}
+
+// what describes the change in a few words, without the headline, as parts.
+func what(a *Alert) []part {
 	switch {
 	case a.ExemptionChange != nil:
 		c := a.ExemptionChange
-		s := "exemption " + c.Change
+		head := "exemption " + c.Change
+		if c.Expired {
+			head = "expired " + head
+		}
+		ps := []part{{text: head}}
 		if c.Value != "" {
-			s += " (" + c.Value + ")"
+			ps = append(ps, part{pre: " (", text: c.Value, post: ")", cut: cutText})
 		}
 		if len(c.Resources) > 0 {
-			s += " on " + c.Resources[0]
+			ps = append(ps, part{pre: " on ", text: c.Resources[0]})
+			if a.Group != nil && a.Group.Name != "" {
+				ps = append(ps, part{pre: " (", text: a.Group.Name, post: ")", cut: cutName})
+			}
 			if len(c.Resources) > 1 {
-				s += fmt.Sprintf(" +%d", len(c.Resources)-1)
+				ps = append(ps, part{pre: " ", text: fmt.Sprintf("+%d", len(c.Resources)-1), cut: cutText})
 			}
 		}
-		return s + " by " + shortARN(a.Actor.ARN)
+		return append(ps, part{pre: " by ", text: shortARN(a.Actor.ARN), cut: cutName})
 	case a.PrefixList != nil:
 		p := a.PrefixList
-		s := p.ID
-		if p.Name != "" {
-			s += " (" + p.Name + ")"
-		}
+		ps := []part{{text: p.ID}, {pre: " (", text: p.Name, post: ")", cut: cutName}}
 		entries := p.Offending
 		if len(p.Removed) > 0 {
 			entries = p.Removed
 		}
 		if len(entries) > 0 {
-			s += " public entry " + entries[0]
+			ps = append(ps, part{pre: " public entry ", text: entries[0]})
 			if len(entries) > 1 {
-				s += fmt.Sprintf(" +%d", len(entries)-1)
+				ps = append(ps, part{pre: " ", text: fmt.Sprintf("+%d", len(entries)-1), cut: cutText})
 			}
 		}
-		return s
+		return ps
 	}
-	var s string
+	var ps []part
 	if r := firstRule(a); r != nil {
-		s = Short(r)
+		// The peer goes whole, or not at all, and only when the IDs
+		// would not fit otherwise.
+		traffic, peer, _ := strings.Cut(Short(r), " ")
+		ps = append(ps, part{text: traffic}, part{pre: " ", text: peer, cut: cutPeer})
 		if n := len(a.Rules) - 1; n > 0 {
-			s += fmt.Sprintf(" +%d more", n)
+			ps = append(ps, part{pre: " ", text: fmt.Sprintf("+%d more", n), cut: cutText})
 		}
 	}
 	if a.Group != nil {
-		if s != "" {
-			s += " on "
+		pre := " on "
+		if len(ps) == 0 {
+			pre = ""
 		}
-		s += a.Group.ID
-		if a.Group.Name != "" {
-			s += " (" + a.Group.Name + ")"
-		}
+		ps = append(ps, part{pre: pre, text: a.Group.ID}, part{pre: " (", text: a.Group.Name, post: ")", cut: cutName})
 	} else if len(a.Exposed) > 0 {
 		e := a.Exposed[0]
-		s = e.ID
-		if e.InstanceID != "" {
-			s += " (" + e.InstanceID + ")"
-		}
+		ps = []part{{text: e.ID}, {pre: " (", text: e.InstanceID, post: ")"}}
 		if len(e.Open) > 0 {
-			s += " exposed " + e.Open[0]
+			ps = append(ps, part{pre: " exposed ", text: e.Open[0], cut: cutText})
 		}
 		if n := len(a.Exposed) + a.ExposedOmitted - 1; n > 0 {
-			s += fmt.Sprintf(" +%d ENIs", n)
+			ps = append(ps, part{pre: " ", text: fmt.Sprintf("+%d ENIs", n), cut: cutText})
 		}
 	}
-	return s
+	return ps
+}
+
+// join renders parts in full.
+func join(ps []part) string {
+	var b strings.Builder
+	for _, p := range ps {
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// fitParts shortens the cuttable parts, names first, until the whole fits in max
+// characters; IDs are never cut. Only when the parts that must stay are
+// themselves too long does it cut the line at the end.
+func fitParts(ps []part, max int) string {
+	for i := range ps {
+		ps[i].text = Truncate(ps[i].text, MaxSubjectLen)
+	}
+	length := func() int { return utf8.RuneCountInString(join(ps)) }
+	for level := cutName; level <= cutPeer && length() > max; level++ {
+		for i := len(ps) - 1; i >= 0 && length() > max; i-- {
+			p := &ps[i]
+			if p.cut != level || p.text == "" {
+				continue
+			}
+			keepRunes := utf8.RuneCountInString(p.text) - (length() - max)
+			if keepRunes < 4 || level == cutPeer { // too short to mean anything: drop it
+				p.text = ""
+				continue
+			}
+			p.text = Truncate(p.text, keepRunes)
+		}
+	}
+	return Truncate(join(ps), max)
 }
 
 // firstRule is the rule the headline is about: the first one that was acted
@@ -251,21 +312,22 @@ func shortARN(arn string) string {
 }
 
 func summary(a *Alert) string {
-	s := headline(a) + " " + what(a)
-	return strings.TrimSpace(s)
+	return strings.TrimSpace(headline(a) + " " + join(what(a)))
 }
 
 // Subject renders the subject line: headline, what, account/region; never
 // longer than MaxSubjectLen characters, valid UTF-8, no control characters.
+// To fit, it shortens names first and then free text, never an ID (account,
+// region, group, rule, prefix list, interface).
 func Subject(a *Alert) string {
-	s := headline(a)
-	if w := what(a); w != "" {
-		s += " " + w
+	ps := append([]part{{text: headline(a)}}, what(a)...)
+	if len(ps) > 1 && ps[1].pre == "" {
+		ps[1].pre = " "
 	}
 	if a.Account != "" || a.Region != "" {
-		s += " " + a.Account + "/" + a.Region
+		ps = append(ps, part{pre: " ", text: a.Account + "/" + a.Region})
 	}
-	return Truncate(s, MaxSubjectLen)
+	return fitParts(ps, MaxSubjectLen)
 }
 
 // Truncate cleans s for a one-line header (control characters and invalid
@@ -398,7 +460,14 @@ func Text(a *Alert) string {
 		if e.Value != "" {
 			w("=%s", e.Value)
 		}
-		w(" on %s\n", strings.Join(e.Resources, ", "))
+		w(" on %s", strings.Join(e.Resources, ", "))
+		if g := a.Group; g != nil && g.Name != "" {
+			w(" (group %s)", g.Name)
+		}
+		w("\n           by %s\n", orUnknown(a.Actor.ARN))
+		if e.Expired {
+			w("           The date %s had already passed: this exemption is expired and exempts nothing.\n", e.Value)
+		}
 	}
 	if p := a.PrefixList; p != nil {
 		w("\nPrefix list %s", p.ID)
@@ -427,7 +496,7 @@ func Text(a *Alert) string {
 			if id == "" {
 				id = "(no id)"
 			}
-			w("  %s %s %s: %s", id, r.Direction, Short(r), strings.ToUpper(string(r.Outcome)))
+			w("  %s %s %s: %s", id, r.Direction, Short(r), ruleStatus(a, r))
 			if r.Note != "" {
 				w(" (%s)", r.Note)
 			}
@@ -457,14 +526,12 @@ func Text(a *Alert) string {
 			if e.OwnerType != "" {
 				w(" [%s]", e.OwnerType)
 			}
-			if e.PublicIP != "" {
-				w(" public %s", e.PublicIP)
-			}
 			if e.PrivateIP != "" {
 				w(" private %s", e.PrivateIP)
 			}
+			w("\n    %s", Reachability(&e))
 			if len(e.Open) > 0 {
-				w(" open: %s", strings.Join(e.Open, ", "))
+				w("; open: %s", strings.Join(e.Open, ", "))
 			}
 			w("\n")
 		}
@@ -473,17 +540,91 @@ func Text(a *Alert) string {
 		}
 	}
 	o := a.Outcome
-	w("\nOutcome:   %d revoked, %d already gone, %d kept, %d failed\n", o.Revoked, o.AlreadyGone, o.Kept, o.Failed)
+	if a.Action == ActionWouldRevert {
+		n := 0
+		for i := range a.Rules {
+			if ruleStatus(a, &a.Rules[i]) == "WOULD REVOKE (dry-run)" {
+				n++
+			}
+		}
+		w("\nOutcome:   dry-run: %d would be revoked in enforce mode; nothing was changed\n", n)
+	} else {
+		w("\nOutcome:   %d revoked, %d already gone, %d kept, %d failed\n", o.Revoked, o.AlreadyGone, o.Kept, o.Failed)
+	}
 	if o.Error != "" {
 		w("Error:     %s\n", o.Error)
 	}
-	w("Dedup key: %s\n", a.Event.ID)
+	whatToDo(&b, a)
+	w("\nDedup key: %s\n", a.Event.ID)
 	v := a.Version
 	if v == "" {
 		v = version.String()
 	}
 	w("Sent by:   sgwarden %s\n", v)
 	return b.String()
+}
+
+// ruleStatus says what happened to one rule, in words a reader cannot
+// misread: a dry-run never says KEPT, and a rule that was gone before
+// sgwarden acted is not called revoked.
+func ruleStatus(a *Alert, r *Rule) string {
+	switch r.Outcome {
+	case OutcomeRevoked:
+		return "REVOKED by sgwarden"
+	case OutcomeAlreadyGone:
+		return "ALREADY GONE (removed before sgwarden acted)"
+	case OutcomeFailed:
+		return "FAILED to revoke"
+	case OutcomeKept:
+		switch {
+		case r.Decision == string(policy.DecisionWouldRevert) || a.Action == ActionWouldRevert && r.Decision == "":
+			return "WOULD REVOKE (dry-run)"
+		case r.Decision == string(policy.DecisionExempt):
+			return "KEPT (exempt)"
+		case r.Decision == string(policy.DecisionAlert):
+			return "KEPT (alert only)"
+		}
+		return "KEPT"
+	}
+	return strings.ToUpper(strings.ReplaceAll(string(r.Outcome), "-", " "))
+}
+
+// Reachability says whether an exposed interface can be reached from the
+// internet: through a public IPv4 address (an Elastic IP, an internet-facing
+// load balancer's, or one EC2 assigned), or only from private networks.
+func Reachability(e *ExposedENI) string {
+	switch {
+	case e.PublicIP != "" && e.OwnerType == "load-balancer":
+		return "internet-reachable: internet-facing load balancer, public IP " + e.PublicIP
+	case e.PublicIP != "" && e.ElasticIP:
+		return "internet-reachable: Elastic IP " + e.PublicIP
+	case e.PublicIP != "":
+		return "internet-reachable: public IP " + e.PublicIP
+	case e.IPv6:
+		return "internet-reachable over IPv6 if its subnet routes to an internet gateway (no public IPv4)"
+	}
+	return "private networks only (no public IP)"
+}
+
+// whatToDo is the e-mail's footer: how to ask for an exemption and where
+// the group is in the console.
+func whatToDo(b *strings.Builder, a *Alert) {
+	b.WriteString("\nWhat to do:\n")
+	switch a.Action {
+	case ActionReverted, ActionWouldRevert, ActionFailed, ActionAlert:
+		if a.ExemptionChange == nil {
+			b.WriteString("  If this access is intended, ask your security team for an exemption: they tag the group\n" +
+				"  (or the rule) sgwarden:exempt=YYYY-MM-DD (exempt through that day) or sgwarden:exempt=<reason>.\n" +
+				"  Granting the tag is alerted too. Otherwise, narrow the source (a CIDR you trust, a prefix list).\n")
+			break
+		}
+		b.WriteString("  Check that this exemption was approved; remove the tag to end it.\n")
+	default:
+		b.WriteString("  Nothing is needed unless this was not expected.\n")
+	}
+	if g := a.Group; g != nil && g.ID != "" && a.Region != "" {
+		fmt.Fprintf(b, "  Console:  %s\n", GroupConsoleURL(a.Region, g.ID))
+	}
 }
 
 func orUnknown(s string) string {

@@ -226,7 +226,114 @@ func TestSubjectBounds(t *testing.T) {
 			if !strings.HasPrefix(s, "REVERTED tcp/22 from 0.0.0.0/0 on sg-0web0000000000001") {
 				t.Errorf("Subject lost its headline: %q", s)
 			}
+			if !strings.HasSuffix(s, " 123456789012/us-east-1") {
+				t.Errorf("Subject cut the account or region: %q", s)
+			}
 		})
+	}
+}
+
+// A subject shortens names and free text to fit, never an ID: the
+// account, region, group, rule peer and prefix list stay whole.
+func TestSubjectNeverCutsAnID(t *testing.T) {
+	long := "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_SecurityAdministrator_5e9a1b2c3d4e5f60/alice.longname@example.com"
+	ex := baseAlert()
+	ex.Group.Name = "bastion-hosts-for-the-payments-platform-production"
+	ex.Action = ActionAlert
+	ex.Region = "ap-southeast-2"
+	ex.Actor.ARN = long
+	ex.ExemptionChange = &ExemptionChange{Change: "granted", Key: "sgwarden:exempt", Value: "partner SFTP, contract PS-2231 signed by the CISO", Resources: []string{"sg-0web0000000000001"}}
+	pl := baseAlert()
+	pl.Group = nil
+	pl.Region = "ap-southeast-2"
+	pl.PrefixList = &PrefixList{ID: "pl-05fa9c43cee9d03a6", Name: strings.Repeat("vpn-ranges-", 8), Offending: []string{"2001:db8:aaaa:bbbb::/64", "81.2.69.142/32"}}
+	rule := goldenCases()["reverted"]
+	rule.Region = "ap-southeast-2"
+	rule.Group.Name = strings.Repeat("launch-wizard-", 6)
+	rule.Rules[0].Peer = "2001:db8:1234:5678:9abc::/80"
+	for name, tc := range map[string]struct {
+		a    Alert
+		want []string
+	}{
+		"exemption":   {ex, []string{"sg-0web0000000000001", "123456789012/ap-southeast-2", "exemption granted"}},
+		"prefix list": {pl, []string{"pl-05fa9c43cee9d03a6", "2001:db8:aaaa:bbbb::/64", "123456789012/ap-southeast-2"}},
+		"rule":        {rule, []string{"sg-0web0000000000001", "REVERTED tcp/22 ", "123456789012/ap-southeast-2"}},
+	} {
+		m, err := Build(tc.a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := utf8.RuneCountInString(m.Subject); n > MaxSubjectLen {
+			t.Errorf("%s: subject of %d characters: %q", name, n, m.Subject)
+		}
+		for _, id := range tc.want {
+			if !strings.Contains(m.Subject, id) {
+				t.Errorf("%s: subject %q cut %q", name, m.Subject, id)
+			}
+		}
+	}
+}
+
+// An exemption alert names the group and the whole actor, and a date that
+// has already passed says the exemption is expired.
+func TestExemptionAlert(t *testing.T) {
+	a := baseAlert()
+	a.Group.Name = "bastion"
+	a.Action = ActionAlert
+	a.ExemptionChange = &ExemptionChange{Change: "granted", Key: "sgwarden:exempt", Value: "2026-11-20", Resources: []string{"sg-0web0000000000001"}, Expired: true}
+	m, err := Build(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"(group bastion)", "by arn:aws:iam::123456789012:user/alice", "is expired and exempts nothing"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("exemption text lacks %q:\n%s", want, m.Text)
+		}
+	}
+	if !strings.Contains(m.Subject, "expired exemption granted (2026-11-20)") {
+		t.Errorf("subject %q does not say the grant is expired", m.Subject)
+	}
+}
+
+// Each exposed interface says whether the internet reaches it.
+func TestReachability(t *testing.T) {
+	for _, tt := range []struct {
+		e    ExposedENI
+		want string
+	}{
+		{ExposedENI{PublicIP: "198.51.100.1"}, "internet-reachable: public IP 198.51.100.1"},
+		{ExposedENI{PublicIP: "198.51.100.2", ElasticIP: true}, "internet-reachable: Elastic IP 198.51.100.2"},
+		{ExposedENI{PublicIP: "198.51.100.3", OwnerType: "load-balancer"}, "internet-reachable: internet-facing load balancer, public IP 198.51.100.3"},
+		{ExposedENI{IPv6: true}, "internet-reachable over IPv6"},
+		{ExposedENI{PrivateIP: "10.0.0.5"}, "private networks only"},
+	} {
+		if got := Reachability(&tt.e); !strings.HasPrefix(got, tt.want) {
+			t.Errorf("Reachability(%+v) = %q, want %q", tt.e, got, tt.want)
+		}
+	}
+}
+
+// A dry-run never says KEPT, and a rule gone before sgwarden acted is not
+// called revoked.
+func TestRuleStatusWords(t *testing.T) {
+	a := baseAlert()
+	for _, tt := range []struct {
+		action  Action
+		outcome Outcome
+		dec     string
+		want    string
+	}{
+		{ActionWouldRevert, OutcomeKept, "would-revert", "WOULD REVOKE (dry-run)"},
+		{ActionReverted, OutcomeAlreadyGone, "revert", "ALREADY GONE"},
+		{ActionReverted, OutcomeRevoked, "revert", "REVOKED by sgwarden"},
+		{ActionAlert, OutcomeKept, "alert", "KEPT (alert only)"},
+		{ActionExempt, OutcomeKept, "exempt", "KEPT (exempt)"},
+	} {
+		a.Action = tt.action
+		r := sshRule("sgr-1", "0.0.0.0/0", tt.outcome, tt.dec)
+		if got := ruleStatus(&a, &r); !strings.HasPrefix(got, tt.want) {
+			t.Errorf("ruleStatus(%s, %s) = %q, want %q", tt.action, tt.outcome, got, tt.want)
+		}
 	}
 }
 

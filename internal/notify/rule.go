@@ -160,6 +160,9 @@ func Worst(sevs ...string) string {
 func (a *Alert) Finalize() {
 	a.Schema = Schema
 	a.DedupKey = a.Event.ID
+	for i := range a.Exposed {
+		a.Exposed[i].Reachable = Reachability(&a.Exposed[i])
+	}
 	sevByCheck := map[string]string{}
 	var res Result
 	for i := range a.Rules {

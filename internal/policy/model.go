@@ -94,7 +94,12 @@ type ENI struct {
 	Description string
 	PrivateIP   string
 	PublicIP    string
-	GroupIDs    []string
+	// ElasticIP is true when PublicIP is an Elastic IP; IPv6 when the
+	// interface has an IPv6 address (reachable from the internet if its
+	// subnet routes to an internet gateway).
+	ElasticIP bool
+	IPv6      bool
+	GroupIDs  []string
 }
 
 // EvalContext carries what evaluation needs beyond the rule itself.

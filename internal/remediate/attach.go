@@ -221,7 +221,7 @@ func (iv *invocation) alertAttachment(ctx context.Context, res Result, xc *expos
 		}
 		e := x.ENI
 		a.Exposed = append(a.Exposed, notify.ExposedENI{ID: e.ID, InstanceID: e.InstanceID, OwnerType: e.OwnerType,
-			PublicIP: e.PublicIP, PrivateIP: e.PrivateIP, VPC: e.VPCID, Subnet: e.SubnetID, Open: open})
+			PublicIP: e.PublicIP, ElasticIP: e.ElasticIP, IPv6: e.IPv6, PrivateIP: e.PrivateIP, VPC: e.VPCID, Subnet: e.SubnetID, Open: open})
 	}
 	return iv.alert(ctx, res, a)
 }

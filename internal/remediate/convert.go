@@ -108,7 +108,9 @@ func ENIFromEC2(n *types.NetworkInterface) policy.ENI {
 	}
 	if n.Association != nil {
 		e.PublicIP = aws.ToString(n.Association.PublicIp)
+		e.ElasticIP = aws.ToString(n.Association.AllocationId) != ""
 	}
+	e.IPv6 = len(n.Ipv6Addresses) > 0 || aws.ToString(n.Ipv6Address) != ""
 	if n.Attachment != nil {
 		e.InstanceID = aws.ToString(n.Attachment.InstanceId)
 	}

@@ -341,7 +341,7 @@ func TestDryRun(t *testing.T) {
 	a.wantCalls("DescribeSecurityGroups", "DescribeSecurityGroupRules", "DescribeNetworkInterfaces", "Publish")
 	a.wantRules(acctWebSG, []string{ruleSSH}, nil)
 	al := a.oneAlert()
-	if al.Action != notify.ActionWouldRevert || al.Mode != "dry-run" || al.Attrs[notify.AttrAction] != "would-revert" || !strings.HasPrefix(al.Subject, "WOULD REVERT") {
+	if al.Action != notify.ActionWouldRevert || al.Mode != "dry-run" || al.Attrs[notify.AttrAction] != "would-revert" || !strings.HasPrefix(al.Subject, "WOULD REVOKE (dry-run)") {
 		t.Errorf("alert = %s mode %s attr %s subject %q, want would-revert in dry-run", al.Action, al.Mode, al.Attrs[notify.AttrAction], al.Subject)
 	}
 	if len(al.Exposed) != 1 || al.Exposed[0].InstanceID != webInst {
@@ -406,7 +406,7 @@ func TestDuplicateDeliveryRevokesNothingTwice(t *testing.T) {
 		}
 	}
 	second := all[1]
-	if second.Outcome.AlreadyGone != 1 || second.Outcome.Revoked != 0 || !strings.HasPrefix(second.Subject, "ALREADY REVERTED") {
+	if second.Outcome.AlreadyGone != 1 || second.Outcome.Revoked != 0 || !strings.HasPrefix(second.Subject, "ALREADY GONE") {
 		t.Errorf("second alert outcome %+v subject %q, want already gone", second.Outcome, second.Subject)
 	}
 	if len(second.Rules) != 1 || second.Rules[0].Outcome != notify.OutcomeAlreadyGone || !strings.Contains(second.Rules[0].Note, "already") {

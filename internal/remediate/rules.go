@@ -486,6 +486,7 @@ func exposedDocs(enis []policy.ENI, js []*judged) []notify.ExposedENI {
 	for _, e := range enis {
 		out = append(out, notify.ExposedENI{
 			ID: e.ID, InstanceID: e.InstanceID, OwnerType: e.OwnerType, PublicIP: e.PublicIP,
+			ElasticIP: e.ElasticIP, IPv6: e.IPv6,
 			PrivateIP: e.PrivateIP, VPC: e.VPCID, Subnet: e.SubnetID, Open: open,
 		})
 	}
