@@ -17,6 +17,7 @@ import (
 
 	"github.com/sgwarden/sgwarden/internal/audit"
 	"github.com/sgwarden/sgwarden/internal/awsenv"
+	"github.com/sgwarden/sgwarden/internal/chat"
 	"github.com/sgwarden/sgwarden/internal/lambdaenv"
 )
 
@@ -71,6 +72,7 @@ func setup(ctx context.Context, logger *slog.Logger) (*audit.Auditor, error) {
 		opts = append(opts, audit.WithMaxReverts(s.MaxReverts))
 	}
 	opts = append(opts, audit.WithEvents(eventbridge.NewFromConfig(cfg), s.EventBus))
+	opts = append(opts, audit.WithChat(chat.Channel(s.ChatChannel)))
 	if s.SecurityHub {
 		opts = append(opts, audit.WithSecurityHub(audit.SecurityHubClients(cfg, regions)))
 	}

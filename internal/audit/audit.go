@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/sgwarden/sgwarden/internal/chat"
 	"github.com/sgwarden/sgwarden/internal/findings"
 	"github.com/sgwarden/sgwarden/internal/ocsf"
 	"github.com/sgwarden/sgwarden/internal/policy"
@@ -104,6 +105,7 @@ type Auditor struct {
 	hub    func(region string) (findings.Hub, error)
 	events ocsf.Putter
 	bus    string
+	chat   chat.Channel
 
 	now      func() time.Time
 	logger   *slog.Logger

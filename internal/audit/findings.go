@@ -2,13 +2,16 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/sgwarden/sgwarden/internal/chat"
 	"github.com/sgwarden/sgwarden/internal/findings"
 	"github.com/sgwarden/sgwarden/internal/notify"
 	"github.com/sgwarden/sgwarden/internal/ocsf"
@@ -177,4 +180,33 @@ func SecurityHubClients(cfg aws.Config, regions []string) func(region string) (f
 		}
 		return c, nil
 	}
+}
+
+// WithChat adds the summary as a custom chat notification for HTTPS
+// subscribers (Amazon Q Developer in chat applications).
+func WithChat(ch chat.Channel) Option {
+	return func(a *Auditor) error {
+		a.chat = ch
+		return nil
+	}
+}
+
+// addChat puts the chat rendering of s under the "https" key of the
+// message (MessageStructure json).
+func (a *Auditor) addChat(in *sns.PublishInput, s *Summary) error {
+	body, err := chat.Summary(s.RunID, s.Account, s.Subject(), s.Text(), s.Report, string(s.Severity), a.chat)
+	if err != nil || body == nil {
+		return err
+	}
+	var bodies map[string]string
+	if err := json.Unmarshal([]byte(aws.ToString(in.Message)), &bodies); err != nil {
+		return fmt.Errorf("add chat to summary %s: %w", s.RunID, err)
+	}
+	bodies["https"] = string(body)
+	msg, err := json.Marshal(bodies)
+	if err != nil {
+		return fmt.Errorf("add chat to summary %s: %w", s.RunID, err)
+	}
+	in.Message = aws.String(string(msg))
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
 	"github.com/sgwarden/sgwarden/internal/audit"
+	"github.com/sgwarden/sgwarden/internal/chat"
 	sgfindings "github.com/sgwarden/sgwarden/internal/findings"
 	"github.com/sgwarden/sgwarden/internal/notify"
 	"github.com/sgwarden/sgwarden/internal/policy"
@@ -166,5 +167,27 @@ func TestAuditSecurityHubDeniedIsAnError(t *testing.T) {
 	}
 	if rep == nil || len(rep.Violations) == 0 {
 		t.Error("the report is lost when Security Hub fails")
+	}
+}
+
+func TestAuditSummaryCarriesChat(t *testing.T) {
+	ctx := context.Background()
+	srv := startFixture(t)
+	a := newAccount(t, regionServer{"us-east-1": srv}, []string{"us-east-1"}, 3)
+	pub, topic := publisher(t, srv, "us-east-1")
+	if _, err := a.auditor(policy.Default().WithMode(policy.ModeDryRun),
+		audit.WithPublisher(pub, topic), audit.WithChat(chat.Slack)).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	msgs := srv.SNSMessages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	var n chat.Notification
+	if err := json.Unmarshal([]byte(msgs[0].MessageFor("https")), &n); err != nil || n.Source != "custom" || !strings.HasPrefix(n.Content.Title, ":mag: AUDIT") {
+		t.Errorf("https body = %s (%v), want the chat summary", msgs[0].MessageFor("https"), err)
+	}
+	if !strings.Contains(msgs[0].DefaultMessage(), `"kind":"sgwarden.audit.summary"`) {
+		t.Error("the default body is no longer the summary document")
 	}
 }

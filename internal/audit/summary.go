@@ -308,8 +308,12 @@ func (a *Auditor) publish(ctx context.Context, rep *Report, location string) err
 	if a.publisher == nil {
 		return nil
 	}
-	in, err := NewSummary(rep, location).PublishInput(a.topicARN)
+	sum := NewSummary(rep, location)
+	in, err := sum.PublishInput(a.topicARN)
 	if err != nil {
+		return err
+	}
+	if err := a.addChat(in, sum); err != nil {
 		return err
 	}
 	if _, err := a.publisher.Publish(ctx, in); err != nil {

@@ -3,6 +3,7 @@ package chat
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/sgwarden/sgwarden/internal/notify"
@@ -109,6 +110,42 @@ func Build(a *notify.Alert, subject string, ch Channel) ([]byte, error) {
 		return nil, fmt.Errorf("encode chat notification for event %s: %w", a.Event.ID, err)
 	}
 	return b, nil
+}
+
+// Summary renders an audit run's summary for ch: its subject as title,
+// its text as description, and a link to the full report when one was
+// stored. A zero Channel means chat is off: it returns nil, nil.
+func Summary(runID, account, subject, text, reportURI, severity string, ch Channel) ([]byte, error) {
+	if ch == "" {
+		return nil, nil
+	}
+	n := Notification{
+		Version: "1.0", Source: "custom", ID: runID,
+		Content: Content{
+			TextType: "client-markdown", Title: notify.Clip(":mag: "+subject, maxTitle),
+			Description: notify.Clip(text, maxDescription), Keywords: []string{"audit", severity},
+		},
+		Metadata: Metadata{Summary: subject, EventType: "sgwarden.audit", ThreadID: account + "/audit",
+			AdditionalContext: map[string]string{"account": account, "runId": runID}},
+	}
+	if u := s3ConsoleURL(reportURI); u != "" {
+		n.Content.NextSteps = []string{"Read the full report: " + link(reportURI, u, ch)}
+	}
+	b, err := json.Marshal(&n)
+	if err != nil {
+		return nil, fmt.Errorf("encode chat summary of audit %s: %w", runID, err)
+	}
+	return b, nil
+}
+
+// s3ConsoleURL links an s3://bucket/key object in the S3 console.
+func s3ConsoleURL(uri string) string {
+	rest, ok := strings.CutPrefix(uri, "s3://")
+	bucket, key, _ := strings.Cut(rest, "/")
+	if !ok || bucket == "" || key == "" {
+		return ""
+	}
+	return "https://s3.console.aws.amazon.com/s3/object/" + bucket + "?prefix=" + url.QueryEscape(key)
 }
 
 func icon(a notify.Action) string {

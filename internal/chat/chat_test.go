@@ -114,3 +114,21 @@ func TestBuildContent(t *testing.T) {
 		t.Error("ParseChannel(discord) accepted")
 	}
 }
+
+func TestSummaryMatchesPublishedSchema(t *testing.T) {
+	s := schema(t)
+	b, err := Summary("123456789012-20261201T030000Z", "123456789012", "AUDIT 123456789012: 1 reverted", "1 rule reverted", "s3://bucket/runs/r/report.json", "high", Teams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err := s.Validate(v); err != nil {
+		t.Errorf("Summary does not match the schema: %v\n%s", err, b)
+	}
+	if !strings.Contains(string(b), "https://s3.console.aws.amazon.com/s3/object/bucket?prefix=runs%2Fr%2Freport.json") {
+		t.Errorf("no report link: %s", b)
+	}
+	if off, _ := Summary("r", "a", "s", "t", "", "", ""); off != nil {
+		t.Error("chat off still renders")
+	}
+}
