@@ -211,3 +211,22 @@ func BenchmarkMayOpenTogether(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEvaluateCoverageWorst: one op is a group of 200 rules whose
+// nested port ranges all hold halves of the IPv4 space, so that every one
+// of about 400 segments is the world: a bound on what one group can cost.
+func BenchmarkEvaluateCoverageWorst(b *testing.B) {
+	e := Default()
+	rules := make([]Rule, 200)
+	for i := range rules {
+		peer := "0.0.0.0/1"
+		if i%2 == 1 {
+			peer = "128.0.0.0/1"
+		}
+		rules[i] = rule(ProtoTCP, int32(1000+i), int32(60000-i), cidr(peer), id(fmt.Sprintf("sgr-%03d", i)))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = e.EvaluateCoverage(nil, rules, EvalContext{Now: testNow}, nil)
+	}
+}

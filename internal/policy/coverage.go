@@ -217,16 +217,19 @@ func (c *check) aggregate() bool {
 	return c.peer.class == peerWorld || c.peer.class == peerBroader && (c.peer.broader4 > 0 || c.peer.broader6 > 0)
 }
 
-// unionMatches judges a merged union of family f by the check's peer class.
-func (c *check) unionMatches(set []interval, f family) bool {
+// need returns what a union of family f must reach to match the check.
+func (c *check) need(f family) need {
 	if c.peer.class == peerWorld {
-		return coversFamily(set, f)
+		return need{world: true}
 	}
 	limit := c.peer.broader4
 	if f == fam6 {
 		limit = c.peer.broader6
 	}
-	return limit > 0 && setSize(set).exceeds(famBits[f]-limit)
+	if limit <= 0 {
+		return need{exp: -1}
+	}
+	return need{exp: famBits[f] - limit}
 }
 
 // member is one rule taking part in a union: its traffic on its track and
@@ -238,7 +241,7 @@ type member struct {
 	group    string   // the ENI's group the rule came from (ExposureOf)
 	track    Protocol // ProtoAll for every-protocol rules
 	lo, hi   int32
-	ivs      [2][]interval // prefix-shaped, unmerged
+	ivs      [2][]interval // merged
 	size     [2]size
 }
 
@@ -298,10 +301,14 @@ func segmentPorts(p Protocol, lo, hi int32) (from, to int32) {
 // peer holds no known address (a group, an unresolved prefix list).
 func (m *member) addresses() bool {
 	p := &m.r.Peer
-	add := func(pfx interval, f family) {
-		m.ivs[f] = append(m.ivs[f], pfx)
-		m.size[f] = m.size[f].add(pfx)
-	}
+	add := func(pfx interval, f family) { m.ivs[f] = append(m.ivs[f], pfx) }
+	defer func() {
+		// Entries of one list may overlap: each member holds a merged set.
+		for f := fam4; f <= fam6; f++ {
+			m.ivs[f] = mergeSorted(m.ivs[f])
+			m.size[f] = setSize(m.ivs[f])
+		}
+	}()
 	switch p.Kind {
 	case PeerIPv4, PeerIPv6:
 		if f, iv, ok := prefixInterval(p.CIDR); ok {
@@ -401,16 +408,32 @@ func (cp *compiled) evaluateCoverage(standing, judged []Rule, ec *EvalContext, m
 			v     Violation
 		}
 		var found []hit
+		var tilings [2]*tiling // reused from segment to segment
 		forEachSegment(members, func(track Protocol, lo, hi int32, active []*member) {
 			from, to := segmentPorts(track, lo, hi)
 			seg := Rule{Direction: d, Protocol: track, FromPort: from, ToPort: to}
+			var built [2]bool
+			var byNeed [2]map[need]*coverage
 			for ci := range cp.checks {
 				c := &cp.checks[ci]
 				if c.dirs&(1<<d) == 0 || !c.aggregate() || !c.matchTraffic(&seg) {
 					continue
 				}
 				for f := fam4; f <= fam6; f++ {
-					cov := contributors(active, f, c.unionMatches)
+					nd := c.need(f)
+					if nd.exp < 0 {
+						continue
+					}
+					if !built[f] {
+						built[f] = true
+						tilings[f] = newTiling(tilings[f], active, f)
+						byNeed[f] = map[need]*coverage{}
+					}
+					cov, ok := byNeed[f][nd]
+					if !ok {
+						cov = tilings[f].contributors(nd)
+						byNeed[f][nd] = cov
+					}
 					if cov == nil {
 						continue
 					}
@@ -488,11 +511,12 @@ func collectMembers(d Direction, standing, judged []Rule) []*member {
 // makes alone: two rules or more, or one rule holding several prefixes (a
 // prefix list).
 func worthJudging(active []*member) bool {
-	return len(active) > 1 || len(active) == 1 && (len(active[0].ivs[fam4]) > 1 || len(active[0].ivs[fam6]) > 1)
+	return len(active) > 1 || len(active) == 1 && active[0].r.Peer.Kind == PeerPrefixList && len(active[0].r.Peer.PrefixListEntries) > 1
 }
 
 // forEachSegment calls fn for every maximal segment of every track on
-// which the set of covering rules is the same and worth judging.
+// which the set of covering rules is the same and worth judging; active is
+// valid only during the call.
 // Segments come from the rules' range boundaries, never port by port.
 // Every-protocol rules join every track and also form a track of their own
 // (traffic that only they open), which comes first.
@@ -529,7 +553,8 @@ func forEachSegment(members []*member, fn func(track Protocol, lo, hi int32, act
 		}
 		slices.Sort(bounds)
 		bounds = slices.Compact(bounds)
-		var prev []*member
+		// Two buffers, so that the previous set survives building the next.
+		var prev, active []*member
 		var prevLo int32
 		flush := func(end int32) {
 			if worthJudging(prev) {
@@ -538,7 +563,7 @@ func forEachSegment(members []*member, fn func(track Protocol, lo, hi int32, act
 		}
 		for i := 0; i+1 < len(bounds); i++ {
 			lo := bounds[i]
-			var active []*member
+			active = active[:0]
 			for _, m := range on {
 				mlo, mhi := m.lo, m.hi
 				if m.track == ProtoAll {
@@ -552,7 +577,7 @@ func forEachSegment(members []*member, fn func(track Protocol, lo, hi int32, act
 				continue
 			}
 			flush(lo - 1)
-			prev, prevLo = active, lo
+			prev, active, prevLo = active, prev, lo
 		}
 		flush(bounds[len(bounds)-1] - 1)
 	}
@@ -566,87 +591,13 @@ type coverage struct {
 
 func (c *coverage) has(m *member) bool { return slices.Contains(c.in, m) }
 
+// public returns the Coverage with its contributing rules named; they are
+// written only for a coverage that is reported.
 func (c *coverage) public() *Coverage {
 	out := c.Coverage
+	out.Rules = make([]Contributor, len(c.in))
+	for i, m := range c.in {
+		out.Rules[i] = Contributor{GroupID: m.r.GroupID, RuleID: m.r.RuleID, Peer: m.r.Peer.String(), Standing: m.standing}
+	}
 	return &out
-}
-
-// unionOf merges the family-f addresses of the members for which keep is
-// true into buf.
-func unionOf(buf []interval, ms []*member, f family, keep func(*member) bool) []interval {
-	buf = buf[:0]
-	for _, m := range ms {
-		if keep(m) {
-			buf = append(buf, m.ivs[f]...)
-		}
-	}
-	return mergeSorted(buf)
-}
-
-// contributors finds which of the active rules make an opening on family
-// f, as judged by matches, or returns nil when there is none that the
-// judged rules make. Judged rules are tried from the smallest: one is left
-// out when the others hold all its addresses and leaving it (with those
-// already left out) in place would not reopen the union alone. Standing
-// rules are listed when the union needs them.
-func contributors(active []*member, f family, matches func([]interval, family) bool) *coverage {
-	var in []*member
-	for _, m := range active {
-		if len(m.ivs[f]) > 0 {
-			in = append(in, m)
-		}
-	}
-	if !worthJudging(in) {
-		return nil
-	}
-	var buf []interval
-	if !matches(unionOf(buf, in, f, func(*member) bool { return true }), f) {
-		return nil
-	}
-	if matches(unionOf(buf, in, f, func(m *member) bool { return m.standing }), f) {
-		return nil
-	}
-	order := slices.Clone(in)
-	slices.SortStableFunc(order, func(a, b *member) int { return a.size[f].cmp(b.size[f]) })
-	left := map[*member]bool{}
-	for _, m := range order {
-		if m.standing {
-			continue
-		}
-		others := unionOf(buf, in, f, func(o *member) bool { return o != m })
-		if !containsAll(others, m.ivs[f]) {
-			continue
-		}
-		buf = others
-		if !matches(unionOf(buf, in, f, func(o *member) bool { return o.standing || left[o] || o == m }), f) {
-			left[m] = true
-		}
-	}
-	// Standing rules are only listed: drop those the listed rest holds.
-	for _, m := range order {
-		if !m.standing {
-			continue
-		}
-		rest := unionOf(buf, in, f, func(o *member) bool { return o != m && !left[o] })
-		if containsAll(rest, m.ivs[f]) {
-			left[m] = true
-		}
-		buf = rest
-	}
-	cov := &coverage{}
-	for _, m := range in {
-		if left[m] {
-			continue
-		}
-		cov.in = append(cov.in, m)
-		cov.Rules = append(cov.Rules, Contributor{GroupID: m.r.GroupID, RuleID: m.r.RuleID, Peer: m.r.Peer.String(), Standing: m.standing})
-	}
-	judgedLeft := false
-	for _, m := range cov.in {
-		judgedLeft = judgedLeft || !m.standing
-	}
-	if !judgedLeft {
-		return nil
-	}
-	return cov
 }

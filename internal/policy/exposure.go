@@ -59,9 +59,11 @@ func addUnionParts(x *Exposure, rulesByGroup map[string][]Rule) {
 		members = append(members, ms...)
 	}
 	added := false
+	var t *tiling
 	forEachSegment(members, func(track Protocol, lo, hi int32, active []*member) {
 		for f := fam4; f <= fam6; f++ {
-			cov := contributors(active, f, func(set []interval, f family) bool { return coversFamily(set, f) })
+			t = newTiling(t, active, f)
+			cov := t.contributors(need{world: true})
 			if cov == nil || slices.ContainsFunc(cov.in, func(m *member) bool {
 				return IsWorld(m.r.Peer.CIDR) || m.r.Peer.Kind == PeerPrefixList && slices.ContainsFunc(m.r.Peer.PrefixListEntries, IsWorld)
 			}) {
@@ -69,12 +71,12 @@ func addUnionParts(x *Exposure, rulesByGroup map[string][]Rule) {
 			}
 			from, to := segmentPorts(track, lo, hi)
 			op := OpenPort{Protocol: track, FromPort: from, ToPort: to, From: FromWorld}
-			for i, m := range cov.in {
+			for _, m := range cov.in {
 				gid := m.r.GroupID
 				if gid == "" {
 					gid = m.group
 				}
-				op.Grants = append(op.Grants, Grant{GroupID: gid, RuleID: m.r.RuleID, Peer: cov.Rules[i].Peer})
+				op.Grants = append(op.Grants, Grant{GroupID: gid, RuleID: m.r.RuleID, Peer: m.r.Peer.String()})
 			}
 			x.Open = append(x.Open, op)
 			added = true

@@ -76,11 +76,6 @@ func mergeSorted(ivs []interval) []interval {
 	return out
 }
 
-// coversFamily reports whether a merged set holds every address of f.
-func coversFamily(set []interval, f family) bool {
-	return len(set) == 1 && set[0].first == (u128{}) && set[0].last.cmp(famLast[f]) >= 0
-}
-
 // size is an address count that saturates at 2^128 (over is then true).
 type size struct {
 	n    u128
@@ -102,6 +97,17 @@ func (s size) add(iv interval) size {
 	var carry uint64
 	s.n.lo, carry = bits.Add64(s.n.lo, d.lo, 0)
 	s.n.hi, carry = bits.Add64(s.n.hi, d.hi, carry)
+	return size{n: s.n, over: carry != 0}
+}
+
+// plus adds two counts.
+func (s size) plus(t size) size {
+	if s.over || t.over {
+		return size{over: true}
+	}
+	var carry uint64
+	s.n.lo, carry = bits.Add64(s.n.lo, t.n.lo, 0)
+	s.n.hi, carry = bits.Add64(s.n.hi, t.n.hi, carry)
 	return size{n: s.n, over: carry != 0}
 }
 
@@ -158,23 +164,4 @@ func setSize(set []interval) size {
 		s = s.add(iv)
 	}
 	return s
-}
-
-// containsAll reports whether the merged set holds every interval of xs.
-func containsAll(set []interval, xs []interval) bool {
-	for _, x := range xs {
-		i, _ := slices.BinarySearchFunc(set, x.first, func(iv interval, a u128) int {
-			if iv.last.cmp(a) < 0 {
-				return -1
-			}
-			if iv.first.cmp(a) > 0 {
-				return 1
-			}
-			return 0
-		})
-		if i >= len(set) || set[i].first.cmp(x.first) > 0 || set[i].last.cmp(x.last) < 0 {
-			return false
-		}
-	}
-	return true
 }
