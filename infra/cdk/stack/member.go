@@ -239,8 +239,10 @@ func (b *builder) auditRoles() {
 		stmt("DescribeSecurityGroups", DescribeActions, jsii.String("*")),
 		stmt("ReadPrefixListEntries", []string{"ec2:GetManagedPrefixListEntries"}, anyRegion(jsii.String("*"), "prefix-list")))
 	if revoke := b.revokeActions(true); len(revoke) > 0 {
-		// The audit reverts through remediate's Revoker: the revokes alone.
+		// The audit reverts through remediate's Reverter: the revokes, and
+		// the two reads that confirm a not-found answer (GroupReader).
 		role("AuditRevertRole", RevertRoleName, "sgwarden organization audit: revoke violating rules of this account only",
+			stmt("ConfirmGone", []string{"ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules"}, jsii.String("*")),
 			stmt("RevokeSecurityGroupRules", revoke, anyRegion(st.Account(), "security-group"), anyRegion(st.Account(), "security-group-rule")))
 	}
 }

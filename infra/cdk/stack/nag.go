@@ -111,12 +111,10 @@ func (b *builder) memberSuppressions() {
 		if role == nil {
 			continue
 		}
-		if id == "AuditReadRole" {
-			suppress(role, "AwsSolutions-IAM5",
-				"The EC2 describe actions do not support resource-level permissions, so IAM requires Resource \"*\"; "+
-					"the statement grants only the four read-only describe actions.",
-				`^Resource::\*$`)
-		}
+		suppress(role, "AwsSolutions-IAM5",
+			"The EC2 describe actions do not support resource-level permissions, so IAM requires Resource \"*\"; "+
+				"the statement grants only read-only describe actions (in the revert role the two that confirm a rule is gone).",
+			`^Resource::\*$`)
 		suppress(role, "AwsSolutions-IAM5",
 			"The organization audit covers every region of this account with one role (IAM is global): prefix lists "+
 				"of any owner are read, and the revert role revokes rules of this account only (account fixed, "+

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sgwarden/sgwarden/internal/lambdaenv"
 	"github.com/sgwarden/sgwarden/internal/orgaudit"
+	"github.com/sgwarden/sgwarden/internal/remediate"
 )
 
 var (
@@ -225,6 +226,24 @@ func TestMemberAuditRoles(t *testing.T) {
 		pol, _ := json.Marshal(p["Policies"])
 		if strings.Contains(string(pol), "Revoke") != (name == RevertRoleName) {
 			t.Errorf("%s policy %s: only the revert role may revoke", name, pol)
+		}
+		if name == RevertRoleName {
+			// Exactly what the audit's reverter calls with this role's client.
+			role := ""
+			for id, r := range roles {
+				if props(r)["RoleName"] == name {
+					role = id
+				}
+			}
+			got := slices.Sorted(maps.Keys(m.roleGrants(t, role)))
+			want := slices.Sorted(slices.Values(append(ec2Actions(reflect.TypeFor[remediate.Revoker]()),
+				ec2Actions(reflect.TypeFor[remediate.GroupReader]())...)))
+			if !m.settings.RevertsEgress { // the default policy reverts inbound rules only
+				want = slices.DeleteFunc(want, func(a string) bool { return a == "ec2:RevokeSecurityGroupEgress" })
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("revert role grants %v, want %v", got, want)
+			}
 		}
 		if name == RevertRoleName && strings.Contains(string(pol), `:ec2:*:*:security-group`) {
 			t.Errorf("revert role may act beyond its own account: %s", pol)
