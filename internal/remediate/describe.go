@@ -83,16 +83,6 @@ func (iv *invocation) describeGroup(ctx context.Context, groupID, groupName stri
 	return st, nil
 }
 
-// has reports whether the group holds the rule ruleID.
-func (st *groupState) has(ruleID string) bool {
-	for i := range st.rules {
-		if st.rules[i].RuleID == ruleID {
-			return true
-		}
-	}
-	return false
-}
-
 func setGroups(rules []policy.Rule, g *types.SecurityGroup) {
 	for i := range rules {
 		SetGroup(&rules[i], g)
