@@ -426,3 +426,61 @@ func TestOrgAuditRoleIsWhatTheCodeCalls(t *testing.T) {
 		t.Errorf("enforce mode: sts:AssumeRole on %v, want %s too", got["sts:AssumeRole"], revertARN)
 	}
 }
+
+// TestMemberAlarmsReachTheTopic: a member's alarms have no topic of their
+// own; their state changes go to the central bus, whose rule publishes them
+// to the alert topic.
+func TestMemberAlarmsReachTheTopic(t *testing.T) {
+	sh := orgStacks(t)
+	m, c := sh.member, sh.central
+	alarms := m.resources("AWS::CloudWatch::Alarm")
+	var wantARNs []string
+	for id := range alarms {
+		wantARNs = append(wantARNs, "${"+id+".Arn}")
+	}
+	slices.Sort(wantARNs)
+	fwd := props(m.resources("AWS::Events::Rule")[m.idOf(t, "AWS::Events::Rule", "AlarmForwardRule")])
+	pattern := fwd["EventPattern"].(map[string]any)
+	var got []string
+	for _, r := range list(pattern["resources"]) {
+		got = append(got, render(r))
+	}
+	slices.Sort(got)
+	if len(alarms) == 0 || !slices.Equal(got, wantARNs) {
+		t.Errorf("forward rule resources %v, want the member's alarms %v", got, wantARNs)
+	}
+	target := list(fwd["Targets"])[0].(map[string]any)
+	if render(target["Arn"]) != "${"+ParamAlarmBusArn+"}" || target["RoleArn"] == nil {
+		t.Errorf("forward rule target = %v, want the central bus with a role", target)
+	}
+	central := props(c.resources("AWS::Events::Rule")[c.idOf(t, "AWS::Events::Rule", "AlarmForwardRule")])
+	topic := "${" + c.idOf(t, "AWS::SNS::Topic", "AlertTopic") + "}"
+	if render(list(central["Targets"])[0].(map[string]any)["Arn"]) != topic || render(central["EventBusName"]) != "${AlarmBus}" {
+		t.Errorf("central alarm rule = %v, want the alarm bus to the topic %s", central, topic)
+	}
+}
+
+// TestOrgEncryptionAndTLS: the central topic is encrypted with the central
+// key, and every topic and bucket of the shape refuses requests without TLS.
+func TestOrgEncryptionAndTLS(t *testing.T) {
+	sh := orgStacks(t)
+	for _, s := range append([]*synthesized{sh.central}, sh.artifacts...) {
+		for id, r := range s.resources("AWS::SNS::Topic") {
+			if got, want := render(props(r)["KmsMasterKeyId"]), "${"+s.idOf(t, "AWS::KMS::Key", "Key")+".Arn}"; got != want {
+				t.Errorf("%s topic %s key = %s, want %s", s.name, id, got, want)
+			}
+			if !slices.ContainsFunc(s.policiesFor("AWS::SNS::TopicPolicy", "Topics", "${"+id+"}"), denyInsecure) {
+				t.Errorf("%s topic %s accepts requests without TLS", s.name, id)
+			}
+		}
+		for id, r := range s.resources("AWS::S3::Bucket") {
+			pab, _ := json.Marshal(props(r)["PublicAccessBlockConfiguration"])
+			if string(pab) != `{"BlockPublicAcls":true,"BlockPublicPolicy":true,"IgnorePublicAcls":true,"RestrictPublicBuckets":true}` {
+				t.Errorf("%s bucket %s PublicAccessBlockConfiguration = %s", s.name, id, pab)
+			}
+			if !slices.ContainsFunc(s.policiesFor("AWS::S3::BucketPolicy", "Bucket", "${"+id+"}"), denyInsecure) {
+				t.Errorf("%s bucket %s accepts requests without TLS", s.name, id)
+			}
+		}
+	}
+}
