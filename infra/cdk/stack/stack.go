@@ -51,8 +51,9 @@ type SgwardenStackProps struct {
 	awscdk.StackProps
 	// Settings, when nil, are read from the CDK context visible at scope.
 	Settings *Settings
-	// BuildDir holds remediate/bootstrap and audit/bootstrap; empty means
-	// DefaultBuildDir().
+	// BuildDir holds <function>/bootstrap for each function the stack
+	// packages (remediate and audit; remediate and orgaudit for the
+	// organization shape); empty means DefaultBuildDir().
 	BuildDir string
 }
 
