@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sgwarden/sgwarden/internal/chat"
 	"github.com/sgwarden/sgwarden/internal/policy"
 )
 
@@ -133,11 +134,10 @@ func Load(getenv func(string) string, readFile ReadFile) (*Settings, error) {
 	if s.EventBus = strings.TrimSpace(getenv(EnvEventBus)); s.EventBus == "" {
 		s.EventBus = "default"
 	}
-	switch v := strings.TrimSpace(getenv(EnvChatChannel)); v {
-	case "", "slack", "teams":
-		s.ChatChannel = v
-	default:
-		bad(EnvChatChannel, "%q is not slack, teams or empty", v)
+	if ch, err := chat.ParseChannel(strings.TrimSpace(getenv(EnvChatChannel))); err != nil {
+		bad(EnvChatChannel, "%v", err)
+	} else {
+		s.ChatChannel = string(ch)
 	}
 
 	if err := errors.Join(errs...); err != nil {
