@@ -18,6 +18,10 @@ const MaxPublishBytes = 256 << 10
 // attributes and the request's own framing.
 const publishMargin = 8 << 10
 
+// maxAttrLen bounds each message attribute value, so that the attributes
+// (at most five) stay within publishMargin.
+const maxAttrLen = 256
+
 // limits are the bounds of one fitting pass: characters per free-text
 // field, items per list, and rules per alert.
 type limits struct {
@@ -120,10 +124,22 @@ func bounded(a Alert, l limits) Alert {
 		}
 		return s
 	}
+	// IDs and names from the event are never cut below 256 characters (real
+	// ones are far shorter); only a malformed event makes them long.
+	clipID := func(s string) string {
+		if n := len([]rune(s)); n > max(l.text, 256) {
+			om["characters"] += n - max(l.text, 256)
+			return Clip(s, max(l.text, 256))
+		}
+		return s
+	}
 	a.Summary = clip(a.Summary)
+	a.Account, a.Region = clipID(a.Account), clipID(a.Region)
+	a.Event.ID = clipID(a.Event.ID)
+	a.DedupKey = a.Event.ID
 	if a.Group != nil {
 		g := *a.Group
-		g.Name, g.Owner = clip(g.Name), clip(g.Owner)
+		g.ID, g.VPC, g.Name, g.Owner = clipID(g.ID), clipID(g.VPC), clip(g.Name), clip(g.Owner)
 		g.Tags = boundTags(g.Tags, l, clip, om, "group tags")
 		a.Group = &g
 	}
@@ -134,6 +150,7 @@ func bounded(a Alert, l limits) Alert {
 	rules := make([]Rule, len(a.Rules))
 	for i, r := range a.Rules {
 		r.Description, r.Note, r.Error, r.Peer = clip(r.Description), clip(r.Note), clip(r.Error), clip(r.Peer)
+		r.ID, r.GroupID, r.Protocol, r.Ports = clipID(r.ID), clipID(r.GroupID), clipID(r.Protocol), clipID(r.Ports)
 		r.Tags = boundTags(r.Tags, l, clip, om, "rule tags")
 		checks := make([]Check, 0, min(len(r.Checks), l.items))
 		for j, c := range r.Checks {
@@ -155,7 +172,7 @@ func bounded(a Alert, l limits) Alert {
 	a.Checks = boundList(a.Checks, l, clip, om, "checks")
 	if p := a.PrefixList; p != nil {
 		c := *p
-		c.Name = clip(c.Name)
+		c.ID, c.Name = clipID(c.ID), clip(c.Name)
 		c.Added = boundList(c.Added, l, clip, om, "prefix-list entries added")
 		c.Offending = boundList(c.Offending, l, clip, om, "prefix-list entries offending")
 		c.Removed = boundList(c.Removed, l, clip, om, "prefix-list entries removed")
@@ -175,7 +192,12 @@ func bounded(a Alert, l limits) Alert {
 		u.Name, u.Email, u.Role, u.Session, u.Via = clip(u.Name), clip(u.Email), clip(u.Role), clip(u.Session), clip(u.Via)
 		ac.User = &u
 	}
-	a.Event.Name = clip(a.Event.Name)
+	a.Event.Name = clipID(a.Event.Name)
+	if st := a.Stack; st != nil {
+		c := *st
+		c.Name, c.LogicalID = clipID(c.Name), clipID(c.LogicalID)
+		a.Stack = &c
+	}
 	if n := len(a.Exposed) - l.items; n > 0 {
 		a.ExposedOmitted += n
 		a.Exposed = a.Exposed[:l.items]

@@ -173,3 +173,30 @@ func FuzzQuotedLen(f *testing.F) {
 		}
 	})
 }
+
+// A malformed event can make any field long, IDs included: the FAILED alert
+// for it must still reach SNS.
+func TestBuildFitsSNSWithHugeIDs(t *testing.T) {
+	huge := strings.Repeat("9", 2<<20)
+	a := baseAlert()
+	a.Action = ActionFailed
+	a.Account, a.Region, a.Event.ID, a.Event.Name = huge, huge, huge, huge
+	a.Group = &Group{ID: huge, VPC: huge, Owner: huge}
+	a.Rules = []Rule{{ID: huge, GroupID: huge, Direction: "ingress", Protocol: huge, Ports: huge, Peer: huge, Outcome: OutcomeFailed}}
+	a.PrefixList = &PrefixList{ID: huge}
+	a.Outcome.Error = huge
+	m, err := Build(a)
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	if n := publishSize(t, m); n > MaxPublishBytes {
+		t.Fatalf("Build(huge IDs) publishes %d bytes, over SNS's %d", n, MaxPublishBytes)
+	}
+	var doc Alert
+	if err := json.Unmarshal(m.JSON, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Omitted["characters"] == 0 || len([]rune(doc.Event.ID)) > 1024 || doc.DedupKey != doc.Event.ID {
+		t.Errorf("huge IDs kept: omitted %v, event ID of %d characters", doc.Omitted, len(doc.Event.ID))
+	}
+}

@@ -82,8 +82,12 @@ func Build(a Alert) (Message, error) {
 		attrs[AttrCheck] = a.Checks[0]
 	}
 	for k, v := range attrs {
-		if v == "" {
+		switch {
+		case v == "":
 			delete(attrs, k)
+		case len(v) > maxAttrLen:
+			// Only a malformed event makes them long; SNS counts them.
+			attrs[k] = Clip(v, maxAttrLen)
 		}
 	}
 	return Message{

@@ -375,6 +375,17 @@ func TestFiveMegabyteEventAlertFitsSNS(t *testing.T) {
 			t.Errorf("alert omitted %v, want the description clipped", al.Omitted)
 		}
 	})
+	t.Run("undecodable, with a 5 MB group ID", func(t *testing.T) {
+		a := startAccount(t, webFixture())
+		huge := "sg-" + strings.Repeat("0", 5<<20)
+		res, err := a.handle(ebEvent("AuthorizeSecurityGroupIngress", evSSH, authorizeReq(huge, ipPerm("tcp", 22, 22, "0.0.0.0/33")), ""))
+		if err == nil || !res.Published {
+			t.Fatalf("Handle = %+v, %v; want an error and the FAILED alert published", res, err)
+		}
+		if al := a.oneAlert(); al.Action != notify.ActionFailed || al.Group == nil || !strings.HasPrefix(al.Group.ID, "sg-000") || al.Omitted["characters"] == 0 {
+			t.Errorf("FAILED alert = %s, omitted %v; want the group ID clipped", al.Action, al.Omitted)
+		}
+	})
 	t.Run("FAILED", func(t *testing.T) {
 		a := startAccount(t, webFixture())
 		a.srv.Deny("DescribeSecurityGroupRules")
