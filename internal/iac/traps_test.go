@@ -62,13 +62,19 @@ func readTraps(t *testing.T) []trap {
 // caught reports whether sgwarden reports the case: a finding that is
 // not exempt (revert, alert or unknown).
 func caught(t *testing.T, path string) bool {
+	return len(caughtBy(t, path)) > 0
+}
+
+// caughtBy returns the checks of the case's findings that are not exempt.
+func caughtBy(t *testing.T, path string) map[string]bool {
 	ts := readCase(t, path)
+	out := map[string]bool{}
 	for _, f := range Judge(policy.Default(), ts, policy.EvalContext{Now: corpusNow}) {
 		if f.Violation.Decision != policy.DecisionExempt {
-			return true
+			out[f.Violation.CheckID] = true
 		}
 	}
-	return false
+	return out
 }
 
 // TestTraps: sgwarden reports every trap of the corpus and no control.
