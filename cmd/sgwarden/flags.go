@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/sgwarden/sgwarden/internal/awsconfig"
+	"github.com/sgwarden/sgwarden/internal/cliflag"
 	"github.com/sgwarden/sgwarden/internal/policy"
 )
 
@@ -64,7 +65,7 @@ func (fs *flagSet) parse(args []string, stdout, stderr io.Writer) (pos []string,
 			return nil, exitOK, false
 		}
 		if err != nil {
-			return nil, fs.usageError(stderr, "%s", flagError(err)), false
+			return nil, fs.usageError(stderr, "%s", cliflag.Message(err)), false
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -77,26 +78,6 @@ func (fs *flagSet) parse(args []string, stdout, stderr io.Writer) (pos []string,
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
-}
-
-// flagError rewrites an error of the flag package in the --flag style:
-// "flag provided but not defined: -x" becomes "unknown flag --x".
-func flagError(err error) string {
-	msg := err.Error()
-	for _, p := range []struct{ from, to string }{
-		{"flag provided but not defined: -", "unknown flag --"},
-		{"flag needs an argument: -", "missing value for --"},
-		{"bad flag syntax: ", "bad flag syntax: "},
-	} {
-		if rest, ok := strings.CutPrefix(msg, p.from); ok {
-			return p.to + strings.TrimPrefix(rest, "-")
-		}
-	}
-	// `invalid value "x" for flag -output: ...`
-	if i := strings.Index(msg, " for flag -"); i >= 0 {
-		return msg[:i] + " for --" + strings.TrimPrefix(msg[i+len(" for flag -"):], "-")
-	}
-	return msg
 }
 
 // usageError reports a usage problem and returns exitUsage.

@@ -531,6 +531,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"check", "x.json", "--policy"}, "sgwarden check: missing value for --policy\n"},
 		{[]string{"replay", "--mode", "yes", "x.json"}, `sgwarden replay: invalid value "yes" for --mode: "yes" is not one of dry-run, enforce`},
 		{[]string{"--nope"}, "sgwarden: unknown flag --nope"},
+		{[]string{"doctor", "--nope"}, "sgwarden doctor: unknown flag --nope"},
 	} {
 		var out, errb bytes.Buffer
 		code := run(context.Background(), c.args, &out, &errb)

@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,40 +17,11 @@ import (
 	"github.com/sgwarden/sgwarden/internal/lambdarie"
 )
 
-// e2eBuild builds the real bootstrap (as `make build`, for the host) and
-// the RIE once per test binary, with no deadline.
-var e2eBuild = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "sgwarden-audit-e2e-")
-	if err != nil {
-		return "", err
-	}
-	e2eDir = dir
-	ctx := context.Background()
-	if err := lambdarie.BuildBootstrap(ctx, ".", filepath.Join(dir, "bootstrap"), "."); err != nil {
-		return "", err
-	}
-	if err := lambdarie.BuildRIE(ctx, ".", filepath.Join(dir, "aws-lambda-rie")); err != nil {
-		return "", err
-	}
-	return dir, nil
-})
+// e2eBuild holds the real bootstrap (as `make build`, for the host) and the
+// RIE, built once, before the tests run.
+var e2eBuild = lambdarie.NewTestBuild(map[string]string{"bootstrap": "."})
 
-// e2eDir is the build directory, once made; TestMain removes it.
-var e2eDir string
-
-func TestMain(m *testing.M) {
-	flag.Parse()
-	// Build before m.Run, where the -timeout alarm starts: a slow build on
-	// a loaded machine must not fail a test.
-	if !testing.Short() {
-		_, _ = e2eBuild()
-	}
-	code := m.Run()
-	if e2eDir != "" {
-		os.RemoveAll(e2eDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(lambdarie.RunTests(m, e2eBuild)) }
 
 // TestEndToEndUnderRIE runs the real audit bootstrap under the Lambda
 // Runtime Interface Emulator against the emulated account, as the schedule
@@ -62,7 +31,7 @@ func TestEndToEndUnderRIE(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end under the Lambda RIE: builds the bootstrap and the RIE (skipped with -short)")
 	}
-	dir, err := e2eBuild()
+	dir, err := e2eBuild.Dir()
 	if err != nil {
 		t.Fatalf("build: %v", err)
 	}

@@ -4,13 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,44 +30,12 @@ const (
 	e2eOwnRole = "arn:aws:iam::" + awslocal.DefaultAccount + ":role/sgwarden-remediate"
 )
 
-// e2eBuild builds the real bootstrap (as `make build`, for the host) and
-// the RIE once per test binary.
-var e2eBuild = sync.OnceValues(func() (dir string, err error) {
-	dir, err = os.MkdirTemp("", "sgwarden-e2e-")
-	if err != nil {
-		return "", err
-	}
-	e2eDir = dir
-	ctx := context.Background()
-	if err := lambdarie.BuildBootstrap(ctx, ".", filepath.Join(dir, "bootstrap"), "."); err != nil {
-		return "", err
-	}
-	// The cold-start baseline: the smallest aws-lambda-go function.
-	if err := lambdarie.BuildBootstrap(ctx, ".", filepath.Join(dir, "hello"), "../../cmd/sgwarden-bench/hello"); err != nil {
-		return "", err
-	}
-	if err := lambdarie.BuildRIE(ctx, ".", filepath.Join(dir, "aws-lambda-rie")); err != nil {
-		return "", err
-	}
-	return dir, nil
-})
+// e2eBuild holds the real bootstrap (as `make build`, for the host), the
+// cold-start baseline (the smallest aws-lambda-go function) and the RIE,
+// built once, before the tests run.
+var e2eBuild = lambdarie.NewTestBuild(map[string]string{"bootstrap": ".", "hello": "../../cmd/sgwarden-bench/hello"})
 
-// e2eDir is the build directory, once made; TestMain removes it.
-var e2eDir string
-
-func TestMain(m *testing.M) {
-	flag.Parse()
-	// Build before m.Run, where the -timeout alarm starts: a slow build on
-	// a loaded machine must not fail a test. startFunction reports an error.
-	if !testing.Short() {
-		_, _ = e2eBuild()
-	}
-	code := m.Run()
-	if e2eDir != "" {
-		os.RemoveAll(e2eDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(lambdarie.RunTests(m, e2eBuild)) }
 
 // startFunction runs the bootstrap under the RIE against srv with the
 // SGWARDEN_* settings in extra (which may override the defaults; an empty
@@ -79,7 +45,7 @@ func startFunction(t *testing.T, srv *awslocal.Server, topic string, extra map[s
 	if testing.Short() {
 		t.Skip("end to end under the Lambda RIE: builds the bootstrap and the RIE (skipped with -short)")
 	}
-	dir, err := e2eBuild()
+	dir, err := e2eBuild.Dir()
 	if err != nil {
 		t.Fatalf("build: %v", err)
 	}
@@ -254,7 +220,7 @@ func BenchmarkColdStart(b *testing.B) {
 	if testing.Short() {
 		b.Skip("builds the bootstrap and the RIE (skipped with -short)")
 	}
-	dir, err := e2eBuild()
+	dir, err := e2eBuild.Dir()
 	if err != nil {
 		b.Fatalf("build: %v", err)
 	}

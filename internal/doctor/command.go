@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/sgwarden/sgwarden/internal/awsconfig"
+	"github.com/sgwarden/sgwarden/internal/cliflag"
 )
 
 // Exit codes of Command.
@@ -56,7 +57,7 @@ Exit codes: 0 all checks pass, 1 a check failed, 2 usage error,
 // terminal.
 func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // errors are worded below, in the --flag style
 	fs.Usage = func() {}
 	var (
 		region   = fs.String("region", "", "")
@@ -73,7 +74,7 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, usageText)
 			return ExitPass
 		}
-		return usageError(stderr, "")
+		return usageError(stderr, cliflag.Message(err))
 	}
 	switch {
 	case fs.NArg() > 0:
