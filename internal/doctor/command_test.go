@@ -160,7 +160,7 @@ func TestCommandUsageAndErrors(t *testing.T) {
 	}{
 		{name: "help", args: []string{"--help"}, code: doctor.ExitPass, stdout: "Usage: sgwarden doctor [flags]"},
 		{name: "help lists exit codes", args: []string{"-h"}, code: doctor.ExitPass, stdout: "Exit codes: 0 all checks pass, 1 a check failed, 2 usage error"},
-		{name: "unknown flag", args: []string{"--bogus"}, code: doctor.ExitUsage, stderr: "flag provided but not defined: -bogus"},
+		{name: "unknown flag", args: []string{"--bogus"}, code: doctor.ExitUsage, stderr: "sgwarden doctor: unknown flag --bogus"},
 		{name: "bad output", args: []string{"--output", "xml"}, code: doctor.ExitUsage, stderr: `--output "xml" is not table or json`},
 		{name: "argument", args: []string{"extra"}, code: doctor.ExitUsage, stderr: "unexpected argument extra"},
 		{name: "stack and rule", args: []string{"--stack", "S", "--rule", "r"}, code: doctor.ExitUsage, stderr: "do not combine"},
