@@ -432,3 +432,16 @@ func TestReverterConfirmsNotFound(t *testing.T) {
 		t.Errorf("ConfirmGone(missing group) = %+v, %v; want group-gone", outs, err)
 	}
 }
+
+// A slow call that ends before the reserve is not cut: the revert goes on.
+func TestSlowCallWithinTheWorkTimeReverts(t *testing.T) {
+	a := startAccount(t, webFixture())
+	a.srv.AddLatency("DescribeSecurityGroupRules", 1500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // work until 8.5 s
+	defer cancel()
+	res, err := a.r.Handle(ctx, sshEvent(evSSH))
+	a.srv.ClearFaults()
+	if err != nil || !slices.Equal(res.Revoked, []string{ruleSSH}) || res.Action != notify.ActionReverted {
+		t.Fatalf("Handle = %+v, %v; want %s revoked", res, err, ruleSSH)
+	}
+}
