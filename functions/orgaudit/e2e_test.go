@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,6 +19,12 @@ import (
 var e2eOrg = audittest.OrgScale{Accounts: 50, Regions: []string{"us-east-1", "eu-west-1"},
 	Groups: 200, BadGroups: 4, RulesPerGroup: 3, NetworkInterfaces: 20}
 
+// e2eBuild holds the real orgaudit bootstrap and the RIE, built once,
+// before the tests run.
+var e2eBuild = lambdarie.NewTestBuild(map[string]string{"bootstrap": "."})
+
+func TestMain(m *testing.M) { os.Exit(lambdarie.RunTests(m, e2eBuild)) }
+
 // TestEndToEndOrganizationUnderRIE runs the real orgaudit bootstrap under the
 // Lambda Runtime Interface Emulator against an emulated organization and
 // drives the three steps as the state machine does (list, one audit per
@@ -28,16 +35,13 @@ func TestEndToEndOrganizationUnderRIE(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end under the Lambda RIE: builds the bootstrap and the RIE (skipped with -short)")
 	}
-	// Building is not part of the test's deadline: on a loaded machine it
-	// can take minutes.
-	dir := t.TempDir()
+	// TestMain built the binaries before the -timeout alarm started: on a
+	// loaded machine a build can take minutes.
+	dir, err := e2eBuild.Dir()
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
 	bootstrap, rie := filepath.Join(dir, "bootstrap"), filepath.Join(dir, "aws-lambda-rie")
-	if err := lambdarie.BuildBootstrap(context.Background(), ".", bootstrap, "."); err != nil {
-		t.Fatal(err)
-	}
-	if err := lambdarie.BuildRIE(context.Background(), ".", rie); err != nil {
-		t.Fatal(err)
-	}
 
 	const bucket, region = "sgwarden-org-e2e", "us-east-1"
 	srv := awslocal.Start(t, awslocal.WithRegion(region), awslocal.WithCallLimit(1<<20))
