@@ -139,6 +139,7 @@ var groups = []group{
 	{"2", "Warm invoke", (*harness).warmGroup},
 	{"5", "Audit at scale", (*harness).auditGroup},
 	{"6", "Binary size and peak RSS", (*harness).sizeGroup},
+	{"8", "Organization audit", (*harness).orgGroup},
 	{"7", "Cost model", (*harness).costGroup},
 }
 
@@ -170,7 +171,7 @@ func (h *harness) runAll(ctx context.Context) *report {
 		rep.results[g.id] = res
 	}
 	// The table is ordered by row number, whatever the run order was.
-	for _, id := range []string{"1", "2", "3", "4", "5", "6", "7"} {
+	for _, id := range []string{"1", "2", "3", "4", "5", "6", "7", "8"} {
 		if _, ok := rep.results[id]; ok {
 			rep.order = append(rep.order, id)
 		}

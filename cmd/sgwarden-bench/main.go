@@ -63,7 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	quick := fs.Bool("quick", false, "small iteration counts and a 1/10 audit account, for development")
 	docs := fs.String("docs", "", "Markdown `file` whose generated block receives the table (relative to the module root; default: none)")
 	writeDocs := fs.Bool("write-docs", false, "write the table into "+defaultDocs+" (the same as -docs "+defaultDocs+")")
-	only := fs.String("only", "", "comma-separated row groups to run (1-7); the others are skipped")
+	only := fs.String("only", "", "comma-separated row groups to run (1-8); the others are skipped")
 	keep := fs.Bool("keep", false, "keep the work directory (binaries, RIE logs) for inspection")
 	if err := fs.Parse(args); err != nil {
 		return 2

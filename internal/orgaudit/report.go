@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/sgwarden/sgwarden/internal/audit"
@@ -19,6 +20,9 @@ import (
 // maxWorstExposures bounds the exposures the report keeps across the
 // organization; each part keeps all of its own.
 const maxWorstExposures = 25
+
+// partReaders is how many parts the report step reads at once.
+const partReaders = 16
 
 // PlanDoc is what the list step stores: the run's items.
 type PlanDoc struct {
@@ -109,17 +113,37 @@ func (r *Reporter) Report(ctx context.Context, runID string) (*Report, error) {
 		return nil, fmt.Errorf("run %s: decode plan: %w", runID, err)
 	}
 	agg := newAggregate(&plan, r.Store.Where(runPrefix(runID)+"parts/"))
-	for _, it := range plan.Items {
-		part, err := r.readPart(ctx, runID, it)
-		if err != nil {
-			reason := ReasonError
-			if errors.Is(err, ErrNotFound) {
-				reason = ReasonNoResult
-			}
-			agg.notAudited(it, reason, err.Error())
-			continue
+	// Parts are read partReaders at a time (thousands of account-regions
+	// would take minutes one by one) and aggregated in plan order, so at
+	// most one chunk of parts is held.
+	type result struct {
+		part *Part
+		err  error
+	}
+	chunk := make([]result, partReaders)
+	for start := 0; start < len(plan.Items); start += partReaders {
+		items := plan.Items[start:min(start+partReaders, len(plan.Items))]
+		var wg sync.WaitGroup
+		for i, it := range items {
+			wg.Go(func() {
+				p, err := r.readPart(ctx, runID, it)
+				chunk[i] = result{p, err}
+			})
 		}
-		agg.add(it, part)
+		wg.Wait()
+		for i, it := range items {
+			res := chunk[i]
+			chunk[i] = result{}
+			if res.err != nil {
+				reason := ReasonError
+				if errors.Is(res.err, ErrNotFound) {
+					reason = ReasonNoResult
+				}
+				agg.notAudited(it, reason, res.err.Error())
+				continue
+			}
+			agg.add(it, res.part)
+		}
 	}
 	now := time.Now
 	if r.Now != nil {

@@ -1,9 +1,17 @@
 package audittest
 
 import (
+	"context"
 	"fmt"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sgwarden/sgwarden/internal/awsclients"
 	"github.com/sgwarden/sgwarden/internal/awslocal"
+	"github.com/sgwarden/sgwarden/internal/orgaudit"
+	"github.com/sgwarden/sgwarden/internal/policy"
 )
 
 // OrgScale is a synthetic organization: Accounts member accounts, each
@@ -77,3 +85,43 @@ func (o OrgScale) Fixture(account, region string) *awslocal.Fixture {
 
 // Items is the number of account-regions.
 func (o OrgScale) Items() int { return o.Accounts * len(o.Regions) }
+
+// OrgMeasurement is one measured organization audit.
+type OrgMeasurement struct {
+	Wall time.Duration
+	// Calls are the requests the emulated organization received, by
+	// operation (retries included), and TotalCalls their sum.
+	Calls      map[string]int
+	TotalCalls int
+	Report     *orgaudit.Report
+}
+
+// MeasureOrg runs the organization audit's three steps in this process, as
+// `sgwarden audit --org` does (concurrency items at once, dry run, the run
+// stored in a bucket of srv), against srv seeded with o, and measures it.
+func MeasureOrg(ctx context.Context, srv *awslocal.Server, o OrgScale, concurrency int) (*OrgMeasurement, error) {
+	const bucket = "sgwarden-org-bench"
+	if err := srv.CreateBucket(bucket, ""); err != nil {
+		return nil, err
+	}
+	cfg := srv.AWSConfig(ctx)
+	store := orgaudit.S3Store{Client: s3.NewFromConfig(cfg), Bucket: bucket}
+	steps := &orgaudit.Steps{
+		Org: organizations.NewFromConfig(cfg), Regions: o.Regions,
+		Worker:   &orgaudit.Worker{Engine: policy.Default().WithMode(policy.ModeDryRun), Read: awsclients.AssumeRole(cfg, "sgwarden-audit-read"), Store: store},
+		Reporter: &orgaudit.Reporter{Store: store},
+	}
+	srv.ResetCalls()
+	start := time.Now()
+	rep, err := steps.Run(ctx, concurrency, nil)
+	wall := time.Since(start)
+	if err != nil {
+		return nil, fmt.Errorf("organization audit: %w", err)
+	}
+	m := &OrgMeasurement{Wall: wall, Calls: map[string]int{}, Report: rep}
+	for _, c := range srv.Calls() {
+		m.Calls[c.Operation]++
+		m.TotalCalls++
+	}
+	return m, nil
+}
