@@ -17,8 +17,7 @@ const pkgOrgAudit = "./functions/orgaudit"
 // orgScale is the organization of row 8: the issue's 50 accounts x 2
 // regions x 200 groups; -quick audits 10 accounts.
 func (h *harness) orgScale() audittest.OrgScale {
-	o := audittest.OrgScale{Accounts: 50, Regions: []string{benchRegion, "eu-west-1"},
-		Groups: 200, BadGroups: 4, RulesPerGroup: 3, NetworkInterfaces: 20}
+	o := audittest.IssueOrg
 	if h.opts.quick {
 		o.Accounts = 10
 	}
@@ -54,7 +53,7 @@ func (h *harness) orgGroup(ctx context.Context) groupResult {
 		return fail(rows, err)
 	}
 	h.logf("organization of %s seeded in %s", scale, since(t))
-	om, err := audittest.MeasureOrg(ctx, orgAcct.local, o, 8)
+	om, err := audittest.MeasureOrg(ctx, orgAcct.local, orgAcct.awsConfig(), o, 8)
 	if err != nil {
 		return fail(rows, err)
 	}

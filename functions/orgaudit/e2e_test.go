@@ -16,8 +16,7 @@ import (
 )
 
 // e2eOrg is the issue's organization: 50 accounts x 2 regions x 200 groups.
-var e2eOrg = audittest.OrgScale{Accounts: 50, Regions: []string{"us-east-1", "eu-west-1"},
-	Groups: 200, BadGroups: 4, RulesPerGroup: 3, NetworkInterfaces: 20}
+var e2eOrg = audittest.IssueOrg
 
 // e2eBuild holds the real orgaudit bootstrap and the RIE, built once,
 // before the tests run.

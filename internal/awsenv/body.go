@@ -45,9 +45,20 @@ func (p privateBodyClient) Do(r *http.Request) (*http.Response, error) {
 	return p.next.Do(c)
 }
 
+// maxCopiedBody is the largest body copied; a larger one (an S3 upload of
+// a report) is passed through a wrapper that offers Read only, so that
+// net/http reads it to its end rather than asking the closed wrapper to
+// WriteTo, without holding a second copy.
+const maxCopiedBody = 1 << 20
+
 func withPrivateBody(r *http.Request) (*http.Request, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return r, nil
+	}
+	if r.ContentLength < 0 || r.ContentLength > maxCopiedBody {
+		c := r.Clone(r.Context())
+		c.Body = readOnly{r.Body}
+		return c, nil
 	}
 	data, err := io.ReadAll(r.Body)
 	_ = r.Body.Close()
@@ -59,3 +70,6 @@ func withPrivateBody(r *http.Request) (*http.Request, error) {
 	c.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
 	return c, nil
 }
+
+// readOnly hides any WriteTo of the body it wraps.
+type readOnly struct{ io.ReadCloser }

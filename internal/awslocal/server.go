@@ -26,6 +26,10 @@ const DefaultRegion = "us-east-1"
 // form encoding can triple that.
 const maxBodyBytes = 4 << 20
 
+// maxObjectBytes bounds an S3 object body: an audit report of a large
+// region is tens of MiB (S3 itself takes 5 GiB in one PUT).
+const maxObjectBytes = 256 << 20
+
 // Server is an emulated AWS account. Create one with New (or Start in
 // tests); all methods are safe for concurrent use.
 type Server struct {
@@ -215,12 +219,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveControl(w, r)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	limit := maxBodyBytes
+	if name, _ := credentialScope(r.Header.Get("Authorization")); name == "s3" {
+		limit = maxObjectBytes
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
 	if err != nil {
 		http.Error(w, "read body: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	if len(body) > maxBodyBytes {
+	if len(body) > limit {
 		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 		return
 	}

@@ -9,8 +9,7 @@ import (
 )
 
 // benchOrg is the issue's organization: 50 accounts x 2 regions x 200 groups.
-var benchOrg = audittest.OrgScale{Accounts: 50, Regions: []string{"us-east-1", "eu-west-1"},
-	Groups: 200, BadGroups: 4, RulesPerGroup: 3, NetworkInterfaces: 20}
+var benchOrg = audittest.IssueOrg
 
 // BenchmarkOrgAudit measures the organization audit of benchOrg in this
 // process (8 account-regions at once, as the CLI's default), and reports
@@ -23,7 +22,7 @@ func BenchmarkOrgAudit(b *testing.B) {
 	b.ResetTimer()
 	var calls int
 	for range b.N {
-		m, err := audittest.MeasureOrg(context.Background(), srv, benchOrg, 8)
+		m, err := audittest.MeasureOrg(context.Background(), srv, srv.AWSConfig(context.Background()), benchOrg, 8)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package orgaudit
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -117,7 +119,7 @@ func (r *Reporter) Report(ctx context.Context, runID string) (*Report, error) {
 	// would take minutes one by one) and aggregated in plan order, so at
 	// most one chunk of parts is held.
 	type result struct {
-		part *Part
+		part *PartSummary
 		err  error
 	}
 	chunk := make([]result, partReaders)
@@ -156,10 +158,11 @@ func (r *Reporter) Report(ctx context.Context, runID string) (*Report, error) {
 		return nil, fmt.Errorf("run %s: encode report: %w", runID, err)
 	}
 	var errs []error
-	if err := r.Store.Put(ctx, ReportKey(runID), body, "application/json"); err != nil {
+	md := rep.Markdown()
+	if err := r.Store.Put(ctx, ReportKey(runID), bytes.NewReader(body), int64(len(body)), "application/json"); err != nil {
 		errs = append(errs, err)
 	}
-	if err := r.Store.Put(ctx, MarkdownKey(runID), []byte(rep.Markdown()), "text/markdown; charset=utf-8"); err != nil {
+	if err := r.Store.Put(ctx, MarkdownKey(runID), strings.NewReader(md), int64(len(md)), "text/markdown; charset=utf-8"); err != nil {
 		errs = append(errs, err)
 	}
 	if r.Publisher != nil {
@@ -178,17 +181,18 @@ func (r *Reporter) Report(ctx context.Context, runID string) (*Report, error) {
 	return rep, errors.Join(errs...)
 }
 
-func (r *Reporter) readPart(ctx context.Context, runID string, it Item) (*Part, error) {
-	raw, err := r.Store.Get(ctx, PartKey(runID, it))
+func (r *Reporter) readPart(ctx context.Context, runID string, it Item) (*PartSummary, error) {
+	key := SummaryKey(runID, it)
+	raw, err := r.Store.Get(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	var p Part
+	var p PartSummary
 	if err := json.Unmarshal(raw, &p); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", r.Store.Where(PartKey(runID, it)), err)
+		return nil, fmt.Errorf("decode %s: %w", r.Store.Where(key), err)
 	}
 	if p.Status.Account != it.Account || p.Status.Region != it.Region {
-		return nil, fmt.Errorf("%s holds %s/%s", r.Store.Where(PartKey(runID, it)), p.Status.Account, p.Status.Region)
+		return nil, fmt.Errorf("%s holds %s/%s", r.Store.Where(key), p.Status.Account, p.Status.Region)
 	}
 	return &p, nil
 }
@@ -235,9 +239,9 @@ func (a *aggregate) notAudited(it Item, reason, msg string) {
 	ac.NotAudited = append(ac.NotAudited, it.Region)
 }
 
-func (a *aggregate) add(it Item, p *Part) {
+func (a *aggregate) add(it Item, p *PartSummary) {
 	st := p.Status
-	if !st.OK || p.Report == nil {
+	if !st.OK || !p.Audited {
 		reason := st.Reason
 		if reason == "" {
 			reason = ReasonError
@@ -250,18 +254,18 @@ func (a *aggregate) add(it Item, p *Part) {
 	ac.Audited = append(ac.Audited, it.Region)
 	ac.Counts.add(st.Counts)
 	a.rep.Totals.add(st.Counts)
-	if len(p.Report.Unscanned) > 0 {
-		u := p.Report.Unscanned[0]
+	if p.UnscannedCount > 0 && len(p.Unscanned) > 0 {
+		u := p.Unscanned[0]
 		msg := u.Operation + ": " + u.Error
 		if u.Resource != "" {
 			msg = u.Operation + " " + u.Resource + ": " + u.Error
 		}
-		if n := len(p.Report.Unscanned); n > 1 {
+		if n := p.UnscannedCount; n > 1 {
 			msg += fmt.Sprintf(" (and %d more)", n-1)
 		}
 		a.rep.Incomplete = append(a.rep.Incomplete, Unaudited{Account: it.Account, Region: it.Region, Reason: cmp.Or(st.Reason, ReasonError), Error: msg})
 	}
-	for check, cc := range p.Report.Counts.ByCheck {
+	for check, cc := range p.ByCheck {
 		org := a.rep.ByCheck[check]
 		if org.ByDecision == nil {
 			org.ByDecision = map[policy.Decision]int{}
@@ -275,8 +279,8 @@ func (a *aggregate) add(it Item, p *Part) {
 		ac.ByCheck[check] += cc.Total
 	}
 	// A part's exposures are sorted worst first: only its head can enter.
-	for i := range min(len(p.Report.Exposures), maxWorstExposures) {
-		a.worst = append(a.worst, scoredExposure{account: it.Account, e: p.Report.Exposures[i]})
+	for i := range min(len(p.WorstExposures), maxWorstExposures) {
+		a.worst = append(a.worst, scoredExposure{account: it.Account, e: p.WorstExposures[i]})
 	}
 	if len(a.worst) > 4*maxWorstExposures {
 		a.trimWorst()

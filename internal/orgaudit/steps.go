@@ -1,6 +1,7 @@
 package orgaudit
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -133,11 +134,11 @@ func (s *Steps) List(ctx context.Context, runID string) (*ListResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode plan: %w", err)
 	}
-	if err := s.Worker.Store.Put(ctx, PlanKey(runID), body, "application/json"); err != nil {
+	if err := s.Worker.Store.Put(ctx, PlanKey(runID), bytes.NewReader(body), int64(len(body)), "application/json"); err != nil {
 		return nil, err
 	}
 	items, _ := json.Marshal(plan.Items)
-	if err := s.Worker.Store.Put(ctx, ItemsKey(runID), items, "application/json"); err != nil {
+	if err := s.Worker.Store.Put(ctx, ItemsKey(runID), bytes.NewReader(items), int64(len(items)), "application/json"); err != nil {
 		return nil, err
 	}
 	return &ListResult{RunID: runID, Items: plan.Items, ItemsKey: ItemsKey(runID)}, nil

@@ -1,7 +1,6 @@
 package orgaudit
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,7 +20,8 @@ import (
 // Store keeps a run's plan, parts and report under keys such as
 // runs/<runId>/parts/<account>-<region>.json.
 type Store interface {
-	Put(ctx context.Context, key string, body []byte, contentType string) error
+	// Put stores size bytes of body (read from its start).
+	Put(ctx context.Context, key string, body io.ReadSeeker, size int64, contentType string) error
 	// Get returns an error wrapping ErrNotFound for a missing key.
 	Get(ctx context.Context, key string) ([]byte, error)
 	// Where names a key for people, e.g. s3://bucket/key.
@@ -42,6 +42,12 @@ func PartKey(runID string, it Item) string {
 	return runPrefix(runID) + "parts/" + it.Account + "-" + it.Region + ".json"
 }
 
+// SummaryKey is where the audit step stores the summary of a part, which
+// the report step reads.
+func SummaryKey(runID string, it Item) string {
+	return runPrefix(runID) + "summaries/" + it.Account + "-" + it.Region + ".json"
+}
+
 // ReportKey and MarkdownKey are where the report step stores the report.
 func ReportKey(runID string) string   { return runPrefix(runID) + "report.json" }
 func MarkdownKey(runID string) string { return runPrefix(runID) + "report.md" }
@@ -59,10 +65,10 @@ type S3Store struct {
 }
 
 // Put writes one object.
-func (s S3Store) Put(ctx context.Context, key string, body []byte, contentType string) error {
+func (s S3Store) Put(ctx context.Context, key string, body io.ReadSeeker, size int64, contentType string) error {
 	_, err := s.Client.PutObject(ctx, &s3.PutObjectInput{
-		Bucket: aws.String(s.Bucket), Key: aws.String(key), Body: bytes.NewReader(body),
-		ContentLength: aws.Int64(int64(len(body))), ContentType: aws.String(contentType),
+		Bucket: aws.String(s.Bucket), Key: aws.String(key), Body: body,
+		ContentLength: aws.Int64(size), ContentType: aws.String(contentType),
 	})
 	if err != nil {
 		return fmt.Errorf("write %s: %w", s.Where(key), err)
@@ -103,7 +109,7 @@ func (d DirStore) path(key string) (string, error) {
 }
 
 // Put writes one file, making its directories.
-func (d DirStore) Put(_ context.Context, key string, body []byte, _ string) error {
+func (d DirStore) Put(_ context.Context, key string, body io.ReadSeeker, _ int64, _ string) error {
 	p, err := d.path(key)
 	if err != nil {
 		return err
@@ -111,7 +117,15 @@ func (d DirStore) Put(_ context.Context, key string, body []byte, _ string) erro
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", p, err)
 	}
-	if err := os.WriteFile(p, body, 0o644); err != nil {
+	f, err := os.Create(p)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	if _, err := io.Copy(f, body); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	if err := f.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", p, err)
 	}
 	return nil

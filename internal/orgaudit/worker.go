@@ -1,12 +1,16 @@
 package orgaudit
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -80,12 +84,49 @@ func (c *Counts) add(o Counts) {
 
 // Part is the stored result of one account and region: the status and the
 // single-account audit's full report (absent when nothing was evaluated).
+// The report step reads its PartSummary instead.
 type Part struct {
 	SchemaVersion int           `json:"schemaVersion"`
 	Kind          string        `json:"kind"`
 	RunID         string        `json:"runId"`
 	Status        Status        `json:"status"`
 	Report        *audit.Report `json:"report,omitempty"`
+}
+
+// PartSummary is what the report step needs of a part: the status, the
+// findings per check, what was not scanned and the worst exposures. It is
+// stored beside the part, so the report step never reads a region's whole
+// report.
+type PartSummary struct {
+	SchemaVersion int                         `json:"schemaVersion"`
+	Kind          string                      `json:"kind"`
+	RunID         string                      `json:"runId"`
+	Status        Status                      `json:"status"`
+	Audited       bool                        `json:"audited"`
+	ByCheck       map[string]audit.CheckCount `json:"byCheck"`
+	// Unscanned is bounded; UnscannedCount says how many there were.
+	Unscanned      []audit.Unscanned      `json:"unscanned"`
+	UnscannedCount int                    `json:"unscannedCount"`
+	WorstExposures []audit.ExposureReport `json:"worstExposures"`
+}
+
+// KindPartSummary is the kind of a part's summary.
+const KindPartSummary = "sgwarden.orgaudit.part-summary"
+
+const maxSummaryUnscanned = 20
+
+func newPartSummary(p *Part) *PartSummary {
+	s := &PartSummary{SchemaVersion: SchemaVersion, Kind: KindPartSummary, RunID: p.RunID, Status: p.Status,
+		ByCheck: map[string]audit.CheckCount{}, Unscanned: []audit.Unscanned{}, WorstExposures: []audit.ExposureReport{}}
+	if r := p.Report; r != nil {
+		s.Audited = true
+		s.ByCheck = r.Counts.ByCheck
+		s.UnscannedCount = len(r.Unscanned)
+		s.Unscanned = r.Unscanned[:min(len(r.Unscanned), maxSummaryUnscanned)]
+		// The report's exposures are sorted worst first.
+		s.WorstExposures = r.Exposures[:min(len(r.Exposures), maxWorstExposures)]
+	}
+	return s
 }
 
 // Worker audits one account and region at a time.
@@ -144,14 +185,120 @@ func (w *Worker) Audit(ctx context.Context, runID string, it Item) (Status, erro
 	w.logger().InfoContext(ctx, "org audit item", "run_id", runID, "account", it.Account, "region", it.Region,
 		"ok", st.OK, "reason", st.Reason, "violations", st.Counts.Violations)
 
-	body, err := json.Marshal(&part)
-	if err != nil {
-		return st, fmt.Errorf("encode part %s/%s: %w", it.Account, it.Region, err)
+	// The full part first, then its summary: the report step reads the
+	// summary, so a summary means its part is stored.
+	if err := w.putPart(ctx, PartKey(runID, it), &part); err != nil {
+		return st, fmt.Errorf("store part %s/%s: %w", it.Account, it.Region, err)
 	}
-	if err := w.Store.Put(ctx, PartKey(runID, it), body, "application/json"); err != nil {
+	sum, err := json.Marshal(newPartSummary(&part))
+	if err != nil {
+		return st, fmt.Errorf("encode part summary %s/%s: %w", it.Account, it.Region, err)
+	}
+	if err := w.Store.Put(ctx, SummaryKey(runID, it), bytes.NewReader(sum), int64(len(sum)), "application/json"); err != nil {
 		return st, err
 	}
 	return st, nil
+}
+
+// putPart stores a part without holding its JSON: it is encoded item by
+// item into a temporary file (a region's report runs to tens of MiB), which
+// is then uploaded.
+func (w *Worker) putPart(ctx context.Context, key string, part *Part) error {
+	f, err := os.CreateTemp("", "sgwarden-part-*.json")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+	}()
+	bw := bufio.NewWriterSize(f, 64<<10)
+	if err := writePart(bw, part); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	size, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	return w.Store.Put(ctx, key, f, size, "application/json")
+}
+
+// writePart writes the JSON of part, the report's violations and
+// exposures one at a time; the result is what json.Marshal would give.
+func writePart(w io.Writer, part *Part) error {
+	rep := part.Report
+	shell := *part
+	shell.Report = nil
+	head, err := json.Marshal(&shell)
+	if err != nil {
+		return err
+	}
+	if rep == nil {
+		_, err = w.Write(head)
+		return err
+	}
+	// The report's two lists are its last fields: encode the rest, then
+	// stream them in their place.
+	const lists = `"violations":[],"exposures":[]}`
+	rhead := *rep
+	rhead.Violations, rhead.Exposures = []audit.Finding{}, []audit.ExposureReport{}
+	rb, err := json.Marshal(&rhead)
+	if err != nil {
+		return err
+	}
+	if !bytes.HasSuffix(rb, []byte(lists)) || !bytes.HasSuffix(head, []byte("}")) {
+		return errors.New("encode part: unexpected report layout")
+	}
+	ew := &errWriter{w: w}
+	ew.write(head[:len(head)-1])
+	ew.write([]byte(`,"report":`))
+	ew.write(rb[:len(rb)-len(lists)])
+	ew.write([]byte(`"violations":[`))
+	for i := range rep.Violations {
+		if i > 0 {
+			ew.write([]byte(","))
+		}
+		ew.json(&rep.Violations[i])
+	}
+	ew.write([]byte(`],"exposures":[`))
+	for i := range rep.Exposures {
+		if i > 0 {
+			ew.write([]byte(","))
+		}
+		ew.json(&rep.Exposures[i])
+	}
+	ew.write([]byte("]}}"))
+	return ew.err
+}
+
+// errWriter keeps the first error of a sequence of writes.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) write(b []byte) {
+	if e.err == nil {
+		_, e.err = e.w.Write(b)
+	}
+}
+
+func (e *errWriter) json(v any) {
+	if e.err != nil {
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		e.err = err
+		return
+	}
+	e.write(b)
 }
 
 // withReserve shortens the deadline by the reserve, when there is one.

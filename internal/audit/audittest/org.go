@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -31,6 +32,12 @@ type OrgScale struct {
 	// of bad groups have a public IP.
 	NetworkInterfaces int
 }
+
+// IssueOrg is the organization of the end-to-end test and the benchmarks:
+// 50 accounts x 2 regions x 200 groups, 4 of them opening tcp/22 to the
+// world, 20 interfaces per account and region.
+var IssueOrg = OrgScale{Accounts: 50, Regions: []string{"us-east-1", "eu-west-1"},
+	Groups: 200, BadGroups: 4, RulesPerGroup: 3, NetworkInterfaces: 20}
 
 // OrgAccountID is the ID of the i-th member account (from 0).
 func OrgAccountID(i int) string { return fmt.Sprintf("%012d", 200000000000+i) }
@@ -98,13 +105,13 @@ type OrgMeasurement struct {
 
 // MeasureOrg runs the organization audit's three steps in this process, as
 // `sgwarden audit --org` does (concurrency items at once, dry run, the run
-// stored in a bucket of srv), against srv seeded with o, and measures it.
-func MeasureOrg(ctx context.Context, srv *awslocal.Server, o OrgScale, concurrency int) (*OrgMeasurement, error) {
+// stored in a bucket of srv), against srv seeded with o and reached through
+// cfg (the management account's credentials), and measures it.
+func MeasureOrg(ctx context.Context, srv *awslocal.Server, cfg aws.Config, o OrgScale, concurrency int) (*OrgMeasurement, error) {
 	const bucket = "sgwarden-org-bench"
 	if err := srv.CreateBucket(bucket, ""); err != nil {
 		return nil, err
 	}
-	cfg := srv.AWSConfig(ctx)
 	store := orgaudit.S3Store{Client: s3.NewFromConfig(cfg), Bucket: bucket}
 	steps := &orgaudit.Steps{
 		Org: organizations.NewFromConfig(cfg), Regions: o.Regions,
