@@ -197,6 +197,23 @@ func (e *Engine) ExemptionTag(id string) (key string, onRule, ok bool) {
 	return "", false, false
 }
 
+// The tags CloudFormation puts on the resources of a stack.
+const (
+	StackNameTag      = "aws:cloudformation:stack-name"
+	StackLogicalIDTag = "aws:cloudformation:logical-id"
+)
+
+// StackManagedDecision is d for a rule of a group with tags, after the
+// policy's stackManaged setting: with stackManaged: alert, a revert (or
+// would-revert) of a rule whose group carries CloudFormation's stack tag
+// becomes an alert.
+func (e *Engine) StackManagedDecision(d Decision, groupTags map[string]string) Decision {
+	if (d == DecisionRevert || d == DecisionWouldRevert) && e.StackManagedAction() == ActionAlert && groupTags[StackNameTag] != "" {
+		return DecisionAlert
+	}
+	return d
+}
+
 // StackManagedAction is what the policy does about a violating rule of a
 // group that a CloudFormation stack manages (policy key stackManaged):
 // ActionRevert (the default) reverts it like any other, and the stack then

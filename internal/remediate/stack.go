@@ -8,13 +8,8 @@ import (
 	"github.com/sgwarden/sgwarden/internal/policy"
 )
 
-// The tags CloudFormation puts on the resources of a stack, and the
-// invokedBy of the API calls it makes.
-const (
-	tagStackName   = "aws:cloudformation:stack-name"
-	tagLogicalID   = "aws:cloudformation:logical-id"
-	cloudFormation = "cloudformation.amazonaws.com"
-)
+// cloudFormation is the invokedBy of the API calls CloudFormation makes.
+const cloudFormation = "cloudformation.amazonaws.com"
 
 // stackOf names the CloudFormation stack that manages group g: from the
 // group's aws:cloudformation:* tags, or, when the event was made by
@@ -25,9 +20,9 @@ func stackOf(g *types.SecurityGroup, invokedBy string, action policy.Action) *no
 	if g != nil {
 		for _, t := range g.Tags {
 			switch aws.ToString(t.Key) {
-			case tagStackName:
+			case policy.StackNameTag:
 				s.Name = aws.ToString(t.Value)
-			case tagLogicalID:
+			case policy.StackLogicalIDTag:
 				s.LogicalID = aws.ToString(t.Value)
 			}
 		}

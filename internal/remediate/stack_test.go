@@ -15,8 +15,8 @@ import (
 // stackFixture is webFixture with the web group created by a stack.
 func stackFixture() *awslocal.Fixture {
 	fx := webFixture()
-	fx.Groups[0].Tags[tagStackName] = "web-prod"
-	fx.Groups[0].Tags[tagLogicalID] = "WebSecurityGroup"
+	fx.Groups[0].Tags[policy.StackNameTag] = "web-prod"
+	fx.Groups[0].Tags[policy.StackLogicalIDTag] = "WebSecurityGroup"
 	fx.Groups[0].Tags["aws:cloudformation:stack-id"] = "arn:aws:cloudformation:us-east-1:" + acctID + ":stack/web-prod/0f1e2d3c"
 	return fx
 }
@@ -76,7 +76,7 @@ func TestStackManagedGroupAlertOnly(t *testing.T) {
 
 func TestStackOf(t *testing.T) {
 	tagged := &types.SecurityGroup{Tags: []types.Tag{
-		{Key: aws.String(tagStackName), Value: aws.String("net")}, {Key: aws.String(tagLogicalID), Value: aws.String("Sg")},
+		{Key: aws.String(policy.StackNameTag), Value: aws.String("net")}, {Key: aws.String(policy.StackLogicalIDTag), Value: aws.String("Sg")},
 	}}
 	tests := []struct {
 		name      string
