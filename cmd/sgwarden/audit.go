@@ -39,7 +39,7 @@ caller's credentials, assumes --role-name in each, and writes the run (one
 part per account and region, report.json, report.md) under --out/runs/<run>/,
 with the same code as the organization audit function. An account whose role
 is denied, or a region that throttles, is reported and does not stop the rest;
-any such gap exits 2 after the report.
+any such gap exits 3 after the report.
 
 The audit from the CLI never reverts: decisions read "would-revert". Exits 1
 when a finding reaches --fail-on (by default: something would be reverted).
