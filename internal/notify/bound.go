@@ -48,13 +48,17 @@ type render struct {
 	size  int
 }
 
-// fit renders a, bounded by the loosest limits whose SNS body stays under
-// MaxPublishBytes. a itself is not changed: its lists and pointers are
-// shared with the caller, so a bounded copy is made.
+// fit renders a whole when its SNS body stays under MaxPublishBytes, else
+// bounded by the loosest limits that fit. a itself is not changed: its
+// lists and pointers are shared with the caller, so a bounded copy is made.
 func fit(a Alert) (render, error) {
 	var r render
-	for _, l := range fitLevels {
-		b := bounded(a, l)
+	for i := -1; i < len(fitLevels); i++ {
+		// First as it is: nearly every alert fits whole, with no copy.
+		b := a
+		if i >= 0 {
+			b = bounded(a, fitLevels[i])
+		}
 		doc, err := json.MarshalIndent(&b, "", "  ")
 		if err != nil {
 			return render{}, fmt.Errorf("encode alert for event %s: %w", a.Event.ID, err)
