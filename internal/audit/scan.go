@@ -321,7 +321,7 @@ func publicPeer(p *policy.Peer) bool {
 func (s *scanner) addViolation(v *policy.Violation) {
 	// A stack-managed group under stackManaged: alert is reported, not
 	// reverted, here as on the event path.
-	v.Decision = s.a.engine.StackManagedDecision(v.Decision, v.Rule.GroupTags)
+	v.Decision = s.a.engine.StackManagedDecision(v.Decision, policy.IsStackManaged(v.Rule.GroupTags))
 	s.res.findings = append(s.res.findings, findingFromViolation(s.region, v))
 	if _, ok := s.attached[v.Rule.GroupID]; !ok {
 		s.attached[v.Rule.GroupID] = &Attached{Sample: []string{}, Instances: []string{}}

@@ -203,16 +203,19 @@ const (
 	StackLogicalIDTag = "aws:cloudformation:logical-id"
 )
 
-// StackManagedDecision is d for a rule of a group with tags, after the
-// policy's stackManaged setting: with stackManaged: alert, a revert (or
-// would-revert) of a rule whose group carries CloudFormation's stack tag
-// becomes an alert.
-func (e *Engine) StackManagedDecision(d Decision, groupTags map[string]string) Decision {
-	if (d == DecisionRevert || d == DecisionWouldRevert) && e.StackManagedAction() == ActionAlert && groupTags[StackNameTag] != "" {
+// StackManagedDecision is d after the policy's stackManaged setting: with
+// stackManaged: alert, a revert (or would-revert) of a rule of a
+// stack-managed group becomes an alert.
+func (e *Engine) StackManagedDecision(d Decision, stackManaged bool) Decision {
+	if stackManaged && (d == DecisionRevert || d == DecisionWouldRevert) && e.StackManagedAction() == ActionAlert {
 		return DecisionAlert
 	}
 	return d
 }
+
+// IsStackManaged reports whether group tags carry CloudFormation's stack
+// tag.
+func IsStackManaged(groupTags map[string]string) bool { return groupTags[StackNameTag] != "" }
 
 // StackManagedAction is what the policy does about a violating rule of a
 // group that a CloudFormation stack manages (policy key stackManaged):

@@ -183,7 +183,7 @@ func (iv *invocation) confirmRules(ctx context.Context, candidates []*policy.Rul
 			}
 			j.vs = iv.r.engine.Evaluate(&r, ec, nil)
 		}
-		if rc.stack != nil && rc.stack.Action == string(policy.ActionAlert) && alertOnly(j.vs) {
+		if rc.stack != nil && alertOnly(iv.r.engine, j.vs) {
 			j.note = joinNote(j.note, "stack-managed: alert only (policy stackManaged: alert)")
 		}
 		j.decision = Strongest(j.vs)

@@ -33,16 +33,15 @@ func stackOf(g *types.SecurityGroup, invokedBy string, action policy.Action) *no
 	return s
 }
 
-// alertOnly turns the reverts among vs into alerts, for a stack-managed
-// group whose policy says stackManaged: alert, and reports whether any
-// was turned.
-func alertOnly(vs []policy.Violation) bool {
+// alertOnly applies the policy's stackManaged setting to the violations
+// of a stack-managed group's rule, and reports whether it turned any
+// revert into an alert.
+func alertOnly(e *policy.Engine, vs []policy.Violation) bool {
 	turned := false
 	for i := range vs {
-		if vs[i].Decision == policy.DecisionRevert || vs[i].Decision == policy.DecisionWouldRevert {
-			vs[i].Decision = policy.DecisionAlert
-			turned = true
-		}
+		d := e.StackManagedDecision(vs[i].Decision, true)
+		turned = turned || d != vs[i].Decision
+		vs[i].Decision = d
 	}
 	return turned
 }
