@@ -75,12 +75,11 @@ type scanner struct {
 
 	groups    map[string]*group
 	exposable map[string][]policy.Rule // ingress rules that may open public space, by group
-	// unionOnly are the other rules with CIDR or prefix-list peers that
-	// the policy's unions need (policy.Engine.UnionNeeds), by group: with
-	// exposable, what a group's unions are made of (rule 1). With the
-	// default policy it stays empty: ingress unions need only the public
-	// rules exposable holds, so no rule is kept twice.
-	unionOnly  map[string][]policy.Rule
+	// unionOnly are the batch's other rules with CIDR or prefix-list
+	// peers that the policy's unions need (policy.Engine.UnionNeeds): with
+	// exposable, what a group's unions are made of (rule 1). One slice,
+	// reused from batch to batch.
+	unionOnly  []policy.Rule
 	unionNeeds [2][2]bool             // [direction][0 public, 1 private]
 	deferred   []policy.Rule          // prefix-list rules, evaluated once lists are resolved
 	lists      map[string]*prefixList // every list referenced so far, resolved once
@@ -104,7 +103,6 @@ func (a *Auditor) scanRegion(ctx context.Context, region string) *regionResult {
 		ec:         policy.EvalContext{Now: start},
 		groups:     map[string]*group{},
 		exposable:  map[string][]policy.Rule{},
-		unionOnly:  map[string][]policy.Rule{},
 		unionNeeds: unionNeeds(a.engine),
 		lists:      map[string]*prefixList{},
 		worstRule:  map[string]policy.Severity{},
@@ -256,7 +254,7 @@ func (s *scanner) evaluate(rules []policy.Rule) {
 		case r.Direction == policy.Ingress && public:
 			s.exposable[r.GroupID] = append(s.exposable[r.GroupID], *r)
 		case r.Direction <= policy.Egress && s.unionNeeds[r.Direction][publicOrPrivate(public)] && hasAddresses(r.Peer):
-			s.unionOnly[r.GroupID] = append(s.unionOnly[r.GroupID], *r)
+			s.unionOnly = append(s.unionOnly, *r)
 		}
 	}
 }
@@ -270,14 +268,26 @@ func (s *scanner) evaluate(rules []policy.Rule) {
 // forgets their rules that cannot expose an interface.
 func (s *scanner) evaluateUnions(ids []string) {
 	ids = slices.Sorted(slices.Values(ids))
+	// The batch's rules by group, in the order read: sort their indexes,
+	// not the rules.
+	order := make([]int, len(s.unionOnly))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(strings.Compare(s.unionOnly[a].GroupID, s.unionOnly[b].GroupID), a-b)
+	})
 	var rules []policy.Rule
 	var vs []policy.Violation
 	for _, id := range ids {
-		if len(s.exposable[id]) == 0 && len(s.unionOnly[id]) == 0 {
+		lo, _ := slices.BinarySearchFunc(order, id, func(i int, id string) int { return strings.Compare(s.unionOnly[i].GroupID, id) })
+		rules = append(rules[:0], s.exposable[id]...)
+		for k := lo; k < len(order) && s.unionOnly[order[k]].GroupID == id; k++ {
+			rules = append(rules, s.unionOnly[order[k]])
+		}
+		if len(rules) == 0 {
 			continue
 		}
-		rules = append(append(rules[:0], s.exposable[id]...), s.unionOnly[id]...)
-		delete(s.unionOnly, id)
 		s.timeEval(func() { vs = s.a.engine.EvaluateCoverage(nil, rules, s.ec, vs[:0]) })
 		for i := range vs {
 			v := &vs[i]
@@ -287,11 +297,18 @@ func (s *scanner) evaluateUnions(ids []string) {
 			s.addViolation(v)
 		}
 	}
+	clear(s.unionOnly) // drop the rules' strings and maps before reuse
+	s.unionOnly = s.unionOnly[:0]
 }
 
+// unionNeeds says which rules the unions of each direction need. Private
+// ones are kept whenever a union is judged: a batch's rules are dropped
+// once judged, so the rare world union that a private rule completes is
+// seen too, not only broaderThan's.
 func unionNeeds(e *policy.Engine) (n [2][2]bool) {
 	for d := policy.Ingress; d <= policy.Egress; d++ {
-		n[d][0], n[d][1] = e.UnionNeeds(d)
+		pub, _ := e.UnionNeeds(d)
+		n[d][0], n[d][1] = pub, pub
 	}
 	return n
 }

@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,7 +24,7 @@ func TestRulesAggregate(t *testing.T) {
 	}
 	srv := awslocal.Start(t, awslocal.WithRegion("us-east-1"), awslocal.WithFixture(f))
 	acct := newAccount(t, regionServer{"us-east-1": srv}, []string{"us-east-1"}, 3)
-	rep, err := acct.auditor(nil, audit.WithMode(policy.ModeEnforce), audit.WithMaxReverts(10)).Run(context.Background())
+	rep, err := acct.auditor(nil, audit.WithMode(policy.ModeEnforce), audit.WithMaxReverts(20)).Run(context.Background())
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -45,11 +46,19 @@ func TestRulesAggregate(t *testing.T) {
 		}
 		got = append(got, s)
 	}
-	want := []string{
-		"sgr-0half0000000low unrestricted-ports-world=revert together tcp/12345 ipv4 [sgr-0half0000000low,sgr-0half000000high] " + audit.StatusReverted,
-		"sgr-0half000000high unrestricted-ports-world=revert together tcp/12345 ipv4 [sgr-0half0000000low,sgr-0half000000high] " + audit.StatusReverted,
-		"sgr-0list0000000001 unrestricted-udp-world=revert together udp/5353 ipv4 [sgr-0list0000000001] " + audit.StatusReverted,
+	fill := " together tcp/7100 ipv4 [sgr-0fill00000000s1,sgr-0fill00000000s2,sgr-0fill00000000s3,sgr-0fill00000000s4,sgr-0fill00000000s5,sgr-0fill00000000s6,sgr-0fill00000000s7,sgr-0fill00000000s8,sgr-0fill0000000p10]"
+	var want []string
+	for i := 1; i <= 8; i++ {
+		want = append(want, fmt.Sprintf("sgr-0fill00000000s%d unrestricted-ports-world=revert%s %s", i, fill, audit.StatusReverted))
 	}
+	// The private rule that fills the last gap is named, and kept: removing
+	// the public ones closes the opening.
+	want = append(want, "sgr-0fill0000000p10 unrestricted-ports-world=alert"+fill)
+	want = append(want,
+		"sgr-0half0000000low unrestricted-ports-world=revert together tcp/12345 ipv4 [sgr-0half0000000low,sgr-0half000000high] "+audit.StatusReverted,
+		"sgr-0half000000high unrestricted-ports-world=revert together tcp/12345 ipv4 [sgr-0half0000000low,sgr-0half000000high] "+audit.StatusReverted,
+		"sgr-0list0000000001 unrestricted-udp-world=revert together udp/5353 ipv4 [sgr-0list0000000001] "+audit.StatusReverted,
+	)
 	if !slices.Equal(got, want) {
 		t.Errorf("findings =\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
@@ -59,7 +68,7 @@ func TestRulesAggregate(t *testing.T) {
 		}
 	}
 	left := ruleIDs(t, srv)
-	for _, id := range []string{"sgr-0private0000001", "sgr-0port0000000022", "sgr-0port0000000023", "sgr-0gap00000000low", "sgr-0gap0000000high"} {
+	for _, id := range []string{"sgr-0fill0000000p10", "sgr-0private0000001", "sgr-0port0000000022", "sgr-0port0000000023", "sgr-0gap00000000low", "sgr-0gap0000000high"} {
 		if !slices.Contains(left, id) {
 			t.Errorf("%s was revoked; it does not contribute to a world opening", id)
 		}
