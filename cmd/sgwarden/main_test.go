@@ -377,6 +377,25 @@ func TestReplay(t *testing.T) {
 			t.Errorf("replay to a missing topic = %d, want %d (stderr %s)", code, exitRuntime, stderr)
 		}
 	})
+	t.Run("at fixes the day", func(t *testing.T) {
+		// bastion is tagged sgwarden:exempt=2026-11-27: exempt on the day of
+		// the recording, not after it, whatever the real clock says.
+		bastion := filepath.Join(events, "22-authorize-ingress-break-glass-exempt-group.json")
+		for day, want := range map[string]string{"2026-11-26": "exempt", "2026-12-01": "would-revert"} {
+			startAccount(t)
+			_, out, stderr := runCmd(t, cmdReplay, "--at", day, "--topic-arn", topicARN, "--output", "json", bastion)
+			var got []replayed
+			if err := json.Unmarshal([]byte(out), &got); err != nil || len(got) != 1 {
+				t.Fatalf("replay --at %s: %v\n%s\n%s", day, err, out, stderr)
+			}
+			if a := string(got[0].Result.Action); a != want {
+				t.Errorf("replay --at %s = %s, want %s", day, a, want)
+			}
+		}
+		if code, _, _ := runCmd(t, cmdReplay, "--at", "tomorrow", "--topic-arn", topicARN, bastion); code != exitUsage {
+			t.Errorf("replay --at tomorrow = %d, want %d", code, exitUsage)
+		}
+	})
 	t.Run("usage", func(t *testing.T) {
 		startAccount(t)
 		t.Setenv("SGWARDEN_TOPIC_ARN", "")
