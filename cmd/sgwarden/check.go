@@ -167,6 +167,7 @@ reaches --fail-on (by default: something would be reverted), for CI.`)
 		return fs.usageError(stderr, "%v", err)
 	}
 	iacOpts := iac.Options{Parameters: parameters}
+	declared := map[string]bool{}
 	eng, err := loadPolicy(*policyPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "sgwarden check: %v\n", err)
@@ -175,7 +176,7 @@ reaches --fail-on (by default: something would be reverted), for CI.`)
 
 	rep := checkReport{Policy: orDefault(*policyPath), Mode: eng.Mode(), Inputs: []checkedInput{}, Findings: []finding{}, Failed: []failedInput{}}
 	for _, name := range pos {
-		if handled, err := checkIaC(&rep, name, iacOpts, eng, policy.EvalContext{ActorARN: *actor, Now: now}); handled {
+		if handled, err := checkIaC(&rep, name, iacOpts, eng, policy.EvalContext{ActorARN: *actor, Now: now}, declared); handled {
 			if err != nil {
 				fmt.Fprintf(stderr, "sgwarden check: %v\n", err)
 				rep.Failed = append(rep.Failed, failedInput{Source: name, Error: strings.TrimPrefix(err.Error(), errInput.Error()+": ")})
@@ -208,6 +209,9 @@ reaches --fail-on (by default: something would be reverted), for CI.`)
 				rep.Findings = append(rep.Findings, newFinding(in.source, ci.EventID, &vs[i]))
 			}
 		}
+	}
+	if err := undeclaredParameters(parameters, declared); err != nil {
+		return fs.usageError(stderr, "%v", err)
 	}
 	for _, r := range groupByRule(rep.Findings) {
 		rep.Counts.add(r.decision)

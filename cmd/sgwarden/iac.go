@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/sgwarden/sgwarden/internal/iac"
@@ -35,6 +36,22 @@ func (fs *flagSet) parametersFlag() *stringList {
 	return &l
 }
 
+// undeclaredParameters is an error naming the --parameters that no
+// template declared: a typo would otherwise leave a value unknown.
+func undeclaredParameters(params map[string]string, declared map[string]bool) error {
+	var names []string
+	for name := range params {
+		if !declared[name] {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	slices.Sort(names)
+	return fmt.Errorf("--parameters %s: no template declares it", strings.Join(names, ", "))
+}
+
 func parseParameters(l stringList) (map[string]string, error) {
 	if len(l) == 0 {
 		return nil, nil
@@ -53,12 +70,16 @@ func parseParameters(l stringList) (map[string]string, error) {
 // checkIaC judges name when it is IaC: a template, a plan, a cdk.out
 // directory or its manifest.json. handled is false for other inputs (which
 // stay readable from standard input).
-func checkIaC(rep *checkReport, name string, opts iac.Options, eng *policy.Engine, ec policy.EvalContext) (handled bool, err error) {
+// declared collects the parameter names the templates declare.
+func checkIaC(rep *checkReport, name string, opts iac.Options, eng *policy.Engine, ec policy.EvalContext, declared map[string]bool) (handled bool, err error) {
 	ts, handled, err := readIaC(name, opts)
 	if !handled || err != nil {
 		return handled, err
 	}
 	for _, t := range ts {
+		for _, p := range t.Parameters {
+			declared[p] = true
+		}
 		ci := checkedInput{Source: t.File, Kind: string(t.Format), Rules: len(t.Rules)}
 		if t.Stack != "" {
 			ci.Source = t.File + " (stack " + t.Stack + ")"

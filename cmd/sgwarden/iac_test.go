@@ -109,6 +109,7 @@ func TestCheckIaCFailOnAndParameters(t *testing.T) {
 		{"--parameters private", []string{"--fail-on", "unknown", "--parameters", "AdminCidr=10.1.0.0/16", tpl}, exitOK},
 		{"--parameters undeclared", []string{"--parameters", "Nope=1", tpl}, exitUsage},
 		{"--parameters not k=v", []string{"--parameters", "AdminCidr", tpl}, exitUsage},
+		{"--parameters for one template of several", []string{"--parameters", "AdminCidr=0.0.0.0/0", tpl, filepath.Join(iacCorpus, "tf-compliant.json")}, exitFindings},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

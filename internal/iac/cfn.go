@@ -3,6 +3,7 @@ package iac
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -94,7 +95,12 @@ func readCloudFormation(file string, root *node, params map[string]string) (*Tem
 	if t.cdk {
 		format = FormatCDK
 	}
-	return &Template{File: file, Format: format, Rules: t.rules}, nil
+	names := make([]string, 0, len(t.params))
+	for name := range t.params {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return &Template{File: file, Format: format, Rules: t.rules, Parameters: names}, nil
 }
 
 // readParams sets each parameter's value: the override, else its default,
@@ -131,11 +137,6 @@ func (t *cfnReader) readParams(ps *node, overrides map[string]string) error {
 			t.params[name] = v
 		} else {
 			t.params[name] = val{s: raw}
-		}
-	}
-	for name := range overrides {
-		if _, ok := t.params[name]; !ok {
-			return &SyntaxError{Loc: Location{File: t.file}, Msg: fmt.Sprintf("--parameters %s: the template has no such parameter", name)}
 		}
 	}
 	return nil
@@ -206,7 +207,9 @@ type ruleBase struct {
 	conds    []cond
 }
 
-func (t *cfnReader) base(id string, r *node) (ruleBase, bool) {
+// base is what every rule of resource id shares: its construct path and
+// the resource's Condition.
+func (t *cfnReader) base(id string, r *node) ruleBase {
 	b := ruleBase{resource: id}
 	if p := r.get("Metadata").get("aws:cdk:path"); p != nil {
 		b.cdkPath = p.str
@@ -214,11 +217,11 @@ func (t *cfnReader) base(id string, r *node) (ruleBase, bool) {
 	if c := r.get("Condition"); c != nil && c.kind == kScalar {
 		b.conds = []cond{{c.str, true}}
 	}
-	return b, true
+	return b
 }
 
 func (t *cfnReader) readInlineRules(id string, r *node) {
-	b, _ := t.base(id, r)
+	b := t.base(id, r)
 	props := r.get("Properties")
 	g := t.groups[id]
 	pr := groupRule(id, g)
@@ -281,7 +284,7 @@ func groupRule(id string, g *cfnGroup) policy.Rule {
 }
 
 func (t *cfnReader) readRuleResource(id string, r *node, dir policy.Direction) {
-	b, _ := t.base(id, r)
+	b := t.base(id, r)
 	props := r.get("Properties")
 	if props == nil || props.kind != kMap {
 		t.addUnknownRule(b, r, policy.Rule{GroupID: "?"}, dir, "Properties", "missing")

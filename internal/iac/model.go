@@ -20,7 +20,11 @@ type Template struct {
 	Format Format
 	// Stack is the CDK stack name (cloud assembly only).
 	Stack string
-	Rules []Rule
+	// Parameters are the names of the template's parameters, sorted. A
+	// --parameters name that no input declares is a mistake the caller
+	// reports (one value may serve several templates).
+	Parameters []string
+	Rules      []Rule
 }
 
 // Rule is one security-group rule as the input declares it: a single

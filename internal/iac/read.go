@@ -14,7 +14,7 @@ import (
 // Options tune reading.
 type Options struct {
 	// Parameters override CloudFormation parameter defaults (--parameters
-	// k=v). A name the template does not declare is an error.
+	// k=v). A template ignores the names it does not declare.
 	Parameters map[string]string
 }
 
@@ -37,9 +37,6 @@ func Read(file string, data []byte, opts Options) (*Template, error) {
 	case root.kind != kMap:
 		return nil, fmt.Errorf("%s: %w", file, ErrNotIaC)
 	case isPlan(root):
-		if len(opts.Parameters) > 0 {
-			return nil, &SyntaxError{Loc: Location{File: file}, Msg: "--parameters applies to CloudFormation templates, not to a Terraform plan"}
-		}
 		return finish(readTerraformPlan(file, root))
 	case isTemplate(root):
 		return finish(readCloudFormation(file, root, opts.Parameters))
@@ -75,8 +72,8 @@ func isTemplate(root *node) bool {
 	return r != nil && r.kind == kMap
 }
 
-// finish sorts nothing (document order is the order of the input) but
-// merges rules that Fn::If variants made identical.
+// finish keeps the rules in document order and merges those that Fn::If
+// variants made identical.
 func finish(t *Template, err error) (*Template, error) {
 	if err != nil {
 		return nil, err
