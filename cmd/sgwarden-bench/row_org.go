@@ -88,8 +88,8 @@ func (h *harness) orgGroup(ctx context.Context) groupResult {
 		}
 	}
 	detail := fmt.Sprintf("**Row 8 detail.** 8a-8b: internal/audit/audittest.MeasureOrg runs the organization audit's list, audit "+
-		"and report steps in the harness's process (as `sgwarden audit --org` does) against an emulated organization of %s plus its "+
-		"management account (%d account-regions; each region of a member holds %d groups of %d ingress rules, %d interfaces; %d groups "+
+		"and report steps in the harness's process (as `sgwarden audit --org` does) against an emulated organization of %s "+
+		"(%d account-regions; each region of a member holds %d groups of %d ingress rules, %d interfaces; %d groups "+
 		"open tcp/22 to the world): wall %s, %d rules in violation, requests %s. The baseline is one Auditor.Run of one account "+
 		"holding the same %d groups and %d interfaces in one region: wall %s, calls %s (pages, as the report counts them). "+
 		"The organization pays per account-region: an AssumeRole per account, at least one page of each listing per "+

@@ -31,16 +31,18 @@ type Item struct {
 	Region  string `json:"region"`
 }
 
-// ListAccounts returns the active accounts of the organization, or of the
-// given OUs and every OU below them, sorted by ID. Suspended or closed
-// accounts are left out: their roles cannot be assumed.
+// ListAccounts returns the active member accounts of the organization, or
+// of the given OUs and every OU below them, sorted by ID. Suspended or closed
+// accounts are left out: their roles cannot be assumed. So is the management
+// account: a service-managed StackSet never deploys there, so it has no
+// read role, and auditing it would only ever report a denial.
 func ListAccounts(ctx context.Context, org OrganizationsAPI, ous []string) ([]Account, error) {
 	seen := map[string]bool{}
 	var out []Account
 	add := func(as []orgtypes.Account) {
 		for _, a := range as {
 			id := aws.ToString(a.Id)
-			if seen[id] || !active(a) {
+			if seen[id] || !active(a) || isManagement(a) {
 				continue
 			}
 			seen[id] = true
@@ -89,6 +91,13 @@ func ListAccounts(ctx context.Context, org OrganizationsAPI, ous []string) ([]Ac
 	}
 	slices.SortFunc(out, func(a, b Account) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+// isManagement reports whether a is the organization's management account:
+// an account ARN is arn:aws:organizations::<management>:account/o-.../<id>.
+func isManagement(a orgtypes.Account) bool {
+	parts := strings.SplitN(aws.ToString(a.Arn), ":", 6)
+	return len(parts) == 6 && parts[4] != "" && parts[4] == aws.ToString(a.Id)
 }
 
 // active reads the account's State where present (it replaces Status),
