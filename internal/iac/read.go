@@ -200,6 +200,25 @@ func readAssembly(fsys fs.FS, dir string, opts Options, out *[]*Template, depth 
 			}
 		}
 	}
+	// Nested stacks (the NestedStack construct) are assets of their parent,
+	// not artifacts of the manifest: read their templates too.
+	nested, err := fs.Glob(fsys, path.Join(dir, "*.nested.template.json"))
+	if err != nil {
+		return fmt.Errorf("read cloud assembly: %w", err)
+	}
+	for _, file := range nested {
+		data, err := fs.ReadFile(fsys, file)
+		if err != nil {
+			return fmt.Errorf("nested stack %s: %w", file, err)
+		}
+		t, err := Read(file, data, opts)
+		if err != nil {
+			return fmt.Errorf("nested stack %s: %w", file, err)
+		}
+		t.Format = FormatCDK
+		t.Stack = strings.TrimSuffix(path.Base(file), ".nested.template.json")
+		*out = append(*out, t)
+	}
 	return nil
 }
 
