@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/sgwarden/sgwarden/internal/awsclients"
@@ -40,6 +41,8 @@ func inProcess(t *testing.T, c *corpus) (*account, invokeFunc) {
 		TopicARN: c.constants.TopicARN, RoleARN: c.constants.RoleARN,
 		Mode: policy.Mode(c.constants.Mode), PrefixListAction: policy.Action(c.constants.PrefixListAction),
 		Logger: slog.New(slog.DiscardHandler),
+		// As functions/remediate wires it: the OCSF event on the default bus.
+		Outlets: remediate.Outlets{Events: eventbridge.NewFromConfig(cfg), EventBus: "default"},
 	})
 	if err != nil {
 		t.Fatal(err)

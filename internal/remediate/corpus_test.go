@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/sgwarden/sgwarden/internal/awsclients"
@@ -219,6 +220,10 @@ func TestCorpus(t *testing.T) {
 		Mode:             policy.ModeEnforce,
 		Now:              func() time.Time { return corpusNow },
 		Logger:           slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		// As functions/remediate wires it with SGWARDEN_EVENT_BUS unset, so
+		// that the outcomes (AWS calls included) are those of the deployed
+		// function, which make demo replays through the real bootstrap.
+		Outlets: remediate.Outlets{Events: eventbridge.NewFromConfig(cfg), EventBus: "default"},
 	})
 	if err != nil {
 		t.Fatalf("remediate.New: %v", err)
