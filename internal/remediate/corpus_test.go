@@ -262,7 +262,7 @@ func TestCorpus(t *testing.T) {
 			violating = corpusViolatingRules(t, ctx, observer, engine, ev)
 		}
 		srv.ResetCalls()
-		msgsBefore := len(srv.SNSMessages())
+		msgsBefore, putsBefore := len(srv.SNSMessages()), len(srv.PutEvents())
 		res, herr := rem.Handle(ctx, json.RawMessage(data))
 		calls := srv.Calls()
 		after := corpusSnapshot(t, ctx, observer)
@@ -285,6 +285,9 @@ func TestCorpus(t *testing.T) {
 			}
 		case len(msgs) != msgsBefore:
 			t.Errorf("%s: %d SNS messages published, want at most 1", name, len(msgs)-msgsBefore)
+		}
+		if puts := len(srv.PutEvents()) - putsBefore; res.Published && puts != 1 || !res.Published && puts != 0 {
+			t.Errorf("%s: %d OCSF events put with Published = %v, want one per alert", name, puts, res.Published)
 		}
 		if res.Published != (len(msgs) > msgsBefore) {
 			t.Errorf("%s: Published = %v but %d messages reached the topic", name, res.Published, len(msgs)-msgsBefore)
