@@ -230,3 +230,44 @@ func TestHandleRejectsBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestListOmitsItemsForTheStateMachine: asked to omit them, the list step
+// returns no items, and the object at itemsKey is the bare JSON array of
+// {"account","region"} a Distributed Map's ItemReader (InputType JSON) reads.
+func TestListOmitsItemsForTheStateMachine(t *testing.T) {
+	f := newFixture(t, policy.Default().WithMode(policy.ModeDryRun))
+	res, err := f.steps.Handle(context.Background(), orgaudit.Request{Step: "list", OmitItems: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := json.Marshal(res)
+	var got map[string]json.RawMessage
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got["items"]; ok || len(got) != 2 {
+		t.Errorf("list output = %s, want runId and itemsKey only", out)
+	}
+	var runID, key string
+	_ = json.Unmarshal(got["runId"], &runID)
+	_ = json.Unmarshal(got["itemsKey"], &key)
+	if key != orgaudit.ItemsKey(runID) {
+		t.Errorf("itemsKey = %q, want %q", key, orgaudit.ItemsKey(runID))
+	}
+	body, err := f.steps.Worker.Store.Get(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []map[string]string
+	if err := json.Unmarshal(body, &items); err != nil {
+		t.Fatalf("%s is not a JSON array of objects: %v", key, err)
+	}
+	if len(items) != org.Items() {
+		t.Fatalf("%s holds %d items, want %d", key, len(items), org.Items())
+	}
+	for _, it := range items {
+		if len(it) != 2 || len(it["account"]) != 12 || !strings.Contains(strings.Join(org.Regions, ","), it["region"]) || it["region"] == "" {
+			t.Errorf("item %v, want {account, region}", it)
+		}
+	}
+}

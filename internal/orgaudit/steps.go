@@ -28,13 +28,17 @@ type Request struct {
 	// Account and Region name the item of the audit step.
 	Account string `json:"account,omitempty"`
 	Region  string `json:"region,omitempty"`
+	// OmitItems asks the list step to return the items only as the object
+	// at itemsKey: the state machine's Distributed Map reads them from S3,
+	// as a task result holds at most 256 KiB (about 4,000 items).
+	OmitItems bool `json:"omitItems,omitempty"`
 }
 
-// ListResult is the output of the list step; the state machine's
-// Distributed Map iterates over Items.
+// ListResult is the output of the list step.
 type ListResult struct {
 	RunID string `json:"runId"`
-	Items []Item `json:"items"`
+	// Items is empty when the request asked to omit them.
+	Items []Item `json:"items,omitempty"`
 	// ItemsKey is where the same items are stored as one JSON array, for a
 	// Distributed Map that reads its items from S3 (an organization too
 	// large for the 256 KiB state payload).
@@ -78,7 +82,11 @@ func (s *Steps) Handle(ctx context.Context, req Request) (any, error) {
 	}
 	switch req.Step {
 	case StepList:
-		return s.List(ctx, req.RunID)
+		list, err := s.List(ctx, req.RunID)
+		if err == nil && req.OmitItems {
+			list.Items = nil
+		}
+		return list, err
 	case StepAudit:
 		if !accountRE.MatchString(req.Account) {
 			return nil, fmt.Errorf("step audit: account %q is not 12 digits", req.Account)

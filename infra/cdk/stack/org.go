@@ -25,6 +25,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sgwarden/sgwarden/internal/lambdaenv"
+	"github.com/sgwarden/sgwarden/internal/orgaudit"
 )
 
 // Organization-shape settings that are not context.
@@ -265,7 +266,8 @@ func (o *orgBuilder) reportBucket() {
 
 // orgAudit creates the orgaudit function and the state machine that runs
 // it: list, then a Distributed Map of audit steps (one per account and
-// region, failures tolerated), then report.
+// region, read from the list's items object in S3, failures tolerated),
+// then report.
 func (o *orgBuilder) orgAudit(codeDir string) {
 	st, s := o.stack, o.s
 	lg := awslogs.NewLogGroup(st, jsii.String("OrgAuditLogGroup"), &awslogs.LogGroupProps{Retention: retentionDays(s.LogRetentionDays)})
@@ -314,6 +316,7 @@ func (o *orgBuilder) orgAudit(codeDir string) {
 		lambdaenv.EnvTopicARN:         o.topic.TopicArn(),
 		lambdaenv.EnvMode:             jsii.String(s.Mode),
 		lambdaenv.EnvPrefixListAction: jsii.String(s.PrefixListAction),
+		EnvGoMemLimit:                 jsii.String(auditGoMemLimit),
 	}
 	if s.MaxReverts >= 0 {
 		env[lambdaenv.EnvMaxReverts] = jsii.String(strconv.Itoa(s.MaxReverts))
@@ -338,16 +341,28 @@ func (o *orgBuilder) orgAudit(codeDir string) {
 		Environment:  &env,
 	})
 
-	invoke := func(id string, payload map[string]any) awsstepfunctionstasks.LambdaInvoke {
+	invoke := func(id string, payload map[string]any, selector *map[string]any) awsstepfunctionstasks.LambdaInvoke {
 		return awsstepfunctionstasks.NewLambdaInvoke(st, jsii.String(id), &awsstepfunctionstasks.LambdaInvokeProps{
 			LambdaFunction:      o.orgAudit_,
 			Payload:             awsstepfunctions.TaskInput_FromObject(&payload),
 			PayloadResponseOnly: jsii.Bool(true),
+			ResultSelector:      selector,
 		})
 	}
-	list := invoke("List", map[string]any{"step": "list"})
+	// The items never pass through the state, which holds at most 256 KiB
+	// (about 4,000 items; 1,000 accounts x 17 regions are 17,000): the list
+	// step omits them from its result and the Map reads the JSON array it
+	// stored at itemsKey in the report bucket.
+	list := invoke("List", map[string]any{"step": "list", "omitItems": true}, &map[string]any{
+		"runId.$": "$.runId", "itemsKey.$": "$.itemsKey", "itemsBucket": o.reports.BucketName(),
+	})
 	fanOut := awsstepfunctions.NewDistributedMap(st, jsii.String("AuditEachAccountRegion"), &awsstepfunctions.DistributedMapProps{
-		ItemsPath: jsii.String("$.items"),
+		// A bucket named by path: CDK then grants nothing itself, and the
+		// role below may read the items objects only.
+		ItemReader: awsstepfunctions.NewS3JsonItemReader(&awsstepfunctions.S3FileItemReaderProps{
+			BucketNamePath: awsstepfunctions.JsonPath_StringAt(jsii.String("$.itemsBucket")),
+			Key:            awsstepfunctions.JsonPath_StringAt(jsii.String("$.itemsKey")),
+		}),
 		ItemSelector: &map[string]any{
 			"step": "audit", "runId.$": "$.runId",
 			"account.$": "$$.Map.Item.Value.account", "region.$": "$$.Map.Item.Value.region",
@@ -359,7 +374,7 @@ func (o *orgBuilder) orgAudit(codeDir string) {
 		ResultPath:                 awsstepfunctions.JsonPath_DISCARD(),
 		MapExecutionType:           awsstepfunctions.StateMachineType_STANDARD, // an audit step may outlast EXPRESS's 5 minutes
 	})
-	audit := invoke("Audit", map[string]any{"step.$": "$.step", "runId.$": "$.runId", "account.$": "$.account", "region.$": "$.region"})
+	audit := invoke("Audit", map[string]any{"step.$": "$.step", "runId.$": "$.runId", "account.$": "$.account", "region.$": "$.region"}, nil)
 	// Lambda's own throttling is retried; the audit step itself reports an
 	// account's denial or throttling as a result, not an error.
 	audit.AddRetry(&awsstepfunctions.RetryProps{
@@ -367,7 +382,7 @@ func (o *orgBuilder) orgAudit(codeDir string) {
 		MaxAttempts: jsii.Number(8), BackoffRate: jsii.Number(2), JitterStrategy: awsstepfunctions.JitterType_FULL,
 	})
 	fanOut.ItemProcessor(audit, nil) // DISTRIBUTED, with MapExecutionType
-	report := invoke("Report", map[string]any{"step": "report", "runId.$": "$.runId"})
+	report := invoke("Report", map[string]any{"step": "report", "runId.$": "$.runId"}, nil)
 
 	o.sfnLogs = awslogs.NewLogGroup(st, jsii.String("OrgAuditStateMachineLogs"), &awslogs.LogGroupProps{Retention: retentionDays(s.LogRetentionDays)})
 	o.stateMachine = awsstepfunctions.NewStateMachine(st, jsii.String("OrgAuditStateMachine"), &awsstepfunctions.StateMachineProps{
@@ -378,6 +393,11 @@ func (o *orgBuilder) orgAudit(codeDir string) {
 		Logs:             &awsstepfunctions.LogOptions{Destination: o.sfnLogs, Level: awsstepfunctions.LogLevel_ALL},
 		StateMachineType: awsstepfunctions.StateMachineType_STANDARD,
 	})
+	o.stateMachine.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ReadRunItems"),
+		Actions:   jsii.Strings("s3:GetObject"),
+		Resources: &[]*string{o.reports.ArnForObjects(jsii.String(orgaudit.ItemsKey("*")))},
+	}))
 	o.scheduleRule = awsevents.NewRule(st, jsii.String("OrgAuditScheduleRule"), &awsevents.RuleProps{
 		Description: jsii.String("sgwarden: scheduled organization audit"),
 		Schedule:    awsevents.Schedule_Expression(jsii.String(s.AuditSchedule)),
@@ -499,6 +519,6 @@ func (o *orgBuilder) suppressions() {
 	suppress(o.stateMachine, "AwsSolutions-IAM5",
 		"Step Functions invokes the orgaudit function by ARN and version (the :* suffix), and its log delivery "+
 			"and X-Ray calls do not support resource-level permissions; the Distributed Map starts and reads "+
-			"child executions of this state machine only.",
+			"child executions of this state machine only, and reads the items object of any run (runs/*/items.json).",
 		`^Resource::\*$`, `^Resource::<OrgAuditFunction[0-9A-F]+\.Arn>:\*$`, `^Action::states:.*$`, `^Resource::.*$`)
 }

@@ -336,8 +336,9 @@ func TestMemberRule(t *testing.T) {
 	}
 }
 
-// TestOrgAuditStateMachine: list -> Distributed Map over $.items (failures
-// tolerated, concurrency bounded) -> report, all on the orgaudit function.
+// TestOrgAuditStateMachine: list -> Distributed Map over the list's items
+// object in S3 (failures tolerated, concurrency bounded) -> report, all on
+// the orgaudit function.
 func TestOrgAuditStateMachine(t *testing.T) {
 	c := orgStacks(t).central
 	var def map[string]any
@@ -352,9 +353,52 @@ func TestOrgAuditStateMachine(t *testing.T) {
 	}
 	mp := states["AuditEachAccountRegion"].(map[string]any)
 	pc, _ := json.Marshal(mp["ItemProcessor"].(map[string]any)["ProcessorConfig"])
-	if mp["ItemsPath"] != "$.items" || !strings.Contains(string(pc), `"Mode":"DISTRIBUTED"`) ||
+	if mp["ItemsPath"] != nil || !strings.Contains(string(pc), `"Mode":"DISTRIBUTED"`) ||
 		mp["ToleratedFailurePercentage"] != float64(100) || mp["MaxConcurrency"] == nil || mp["Next"] != "Report" {
 		t.Errorf("map state = %v", mp)
+	}
+	// The items come from the list step's JSON array in S3, never through
+	// the state (256 KiB at most): the list step omits them and its result
+	// is cut to the run, the key and the bucket.
+	reader, _ := json.Marshal(mp["ItemReader"])
+	if want := `{"Parameters":{"Bucket.$":"$.itemsBucket","Key.$":"$.itemsKey"},"ReaderConfig":{"InputType":"JSON"},` +
+		`"Resource":"arn:${AWS::Partition}:states:::s3:getObject"}`; string(reader) != want {
+		t.Errorf("ItemReader = %s, want %s", reader, want)
+	}
+	listState := states["List"].(map[string]any)
+	if p, _ := listState["Parameters"].(map[string]any); p["omitItems"] != true {
+		t.Errorf("List parameters = %v, want omitItems", p)
+	}
+	listSel, _ := json.Marshal(listState["ResultSelector"])
+	if want := `{"itemsBucket":"${` + c.idOf(t, "AWS::S3::Bucket", "ReportBucket") + `}","itemsKey.$":"$.itemsKey","runId.$":"$.runId"}`; string(listSel) != want {
+		t.Errorf("List ResultSelector = %s, want %s", listSel, want)
+	}
+	var req orgaudit.Request
+	if err := json.Unmarshal([]byte(`{"step":"list","omitItems":true}`), &req); err != nil || !req.OmitItems {
+		t.Errorf("orgaudit.Request does not read omitItems: %+v, %v", req, err)
+	}
+	// The state machine's role reads the items objects of the report
+	// bucket and nothing else there.
+	var s3Reads []string
+	smRole := c.idOf(t, "AWS::IAM::Role", "OrgAuditStateMachineRole")
+	for _, r := range c.resources("AWS::IAM::Policy") {
+		p := props(r)
+		if !slices.ContainsFunc(list(p["Roles"]), func(v any) bool { return render(v) == "${"+smRole+"}" }) {
+			continue
+		}
+		for _, st := range list(p["PolicyDocument"].(map[string]any)["Statement"]) {
+			stmt := st.(map[string]any)
+			for _, a := range list(stmt["Action"]) {
+				if strings.HasPrefix(render(a), "s3:") {
+					for _, res := range list(stmt["Resource"]) {
+						s3Reads = append(s3Reads, render(a)+" "+render(res))
+					}
+				}
+			}
+		}
+	}
+	if want := "s3:GetObject ${" + c.idOf(t, "AWS::S3::Bucket", "ReportBucket") + ".Arn}/" + orgaudit.ItemsKey("*"); !slices.Equal(s3Reads, []string{want}) {
+		t.Errorf("state machine role's S3 grants = %v, want [%s]", s3Reads, want)
 	}
 	sel, _ := json.Marshal(mp["ItemSelector"])
 	if !strings.Contains(string(sel), `"step":"audit"`) {
@@ -382,6 +426,7 @@ func TestOrgAuditStateMachine(t *testing.T) {
 	if err != nil {
 		t.Fatalf("lambdaenv.LoadOrg(orgaudit environment): %v", err)
 	}
+	checkGoMemLimit(t, "OrgAuditFunction", env[EnvGoMemLimit], c.function(t, "OrgAuditFunction")["MemorySize"])
 	if !slices.Equal(got.OUs, testOUs) || !slices.Equal(got.Regions, testRegions) || got.ReadRoleName != ReadRoleName ||
 		got.RevertRoleName != RevertRoleName || got.Engine.Mode() != "enforce" || got.ReportBucket == "" {
 		t.Errorf("orgaudit settings = OUs %v regions %v roles %s/%s mode %s bucket %q", got.OUs, got.Regions,

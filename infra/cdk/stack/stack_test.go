@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -1311,9 +1312,14 @@ func TestEnvironmentLoads(t *testing.T) {
 		for _, fn := range []string{"RemediateFunction", "AuditFunction"} {
 			vars := s.environment(t, fn)
 			for k := range vars {
-				if !slices.Contains(known, k) {
+				if !slices.Contains(known, k) && k != EnvGoMemLimit { // the Go runtime reads GOMEMLIMIT
 					t.Errorf("%s sets %s, which internal/lambdaenv does not read", fn, k)
 				}
+			}
+			if fn == "AuditFunction" {
+				checkGoMemLimit(t, fn, vars[EnvGoMemLimit], s.function(t, fn)["MemorySize"])
+			} else if v, ok := vars[EnvGoMemLimit]; ok {
+				t.Errorf("%s %s = %v, want none (one event holds little)", fn, EnvGoMemLimit, v)
 			}
 			if got := render(vars[lambdaenv.EnvRoleARN]); got != "${"+s.idOf(t, "AWS::IAM::Role", "RemediateRole")+".Arn}" {
 				t.Errorf("%s %s = %s, want the remediate role's ARN", fn, lambdaenv.EnvRoleARN, got)
@@ -1386,6 +1392,25 @@ func TestEnvironmentLoads(t *testing.T) {
 
 // lambdaenvNames reads the Env* constants of internal/lambdaenv from its
 // source, so that a variable added there is known here without a list.
+// checkGoMemLimit: an audit function's GOMEMLIMIT is in the Go runtime's
+// format, above the audit worker's measured peak without a limit (68 MiB
+// RSS, so the usual run pays no extra collection) and at least 24 MiB
+// below the function's memory, for what the limit does not count.
+func checkGoMemLimit(t *testing.T, fn string, v, memoryMB any) {
+	t.Helper()
+	const measuredPeakMiB, uncountedMiB = 68, 24
+	m := regexp.MustCompile(`^([0-9]+)MiB$`).FindStringSubmatch(fmt.Sprint(v))
+	mem, _ := memoryMB.(float64)
+	if m == nil {
+		t.Errorf("%s %s = %v, want <n>MiB", fn, EnvGoMemLimit, v)
+		return
+	}
+	n, _ := strconv.Atoi(m[1])
+	if n <= measuredPeakMiB || float64(n+uncountedMiB) > mem {
+		t.Errorf("%s %s = %v with %v MB of memory, want above %d MiB and %d MiB below the memory", fn, EnvGoMemLimit, v, mem, measuredPeakMiB, uncountedMiB)
+	}
+}
+
 func lambdaenvNames(t *testing.T) []string {
 	t.Helper()
 	build, err := DefaultBuildDir()
