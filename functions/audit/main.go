@@ -42,6 +42,7 @@ func main() {
 		if rep == nil {
 			return nil, err
 		}
+		defer rep.Close()
 		return &result{RunID: rep.RunID, Complete: rep.Complete, Counts: rep.Counts}, err
 	})
 }
@@ -65,6 +66,8 @@ func setup(ctx context.Context, logger *slog.Logger) (*audit.Auditor, error) {
 	opts := []audit.Option{
 		audit.WithRegions(regions...),
 		audit.WithLogger(logger),
+		// A region's exposures wait in /tmp for the report, not in memory.
+		audit.WithExposureSpool(""),
 		audit.WithPublisher(sns.NewFromConfig(cfg), s.TopicARN),
 		audit.WithReverter(audit.RemediateReverter(clients.Revoker, logger)),
 	}

@@ -107,6 +107,10 @@ type Auditor struct {
 	bus    string
 	chat   chat.Channel
 
+	// spool keeps exposures on disk (WithExposureSpool).
+	spool    bool
+	spoolDir string
+
 	now      func() time.Time
 	logger   *slog.Logger
 	progress func(Progress)
@@ -320,6 +324,13 @@ func (e *PartialError) Unwrap() []error {
 // scanned, joined with any storing or publishing error.
 func (a *Auditor) Run(ctx context.Context) (*Report, error) {
 	started := a.now().UTC()
+	var spool *exposureSpool
+	if a.spool {
+		var err error
+		if spool, err = newExposureSpool(a.spoolDir); err != nil {
+			return nil, err
+		}
+	}
 	results := make([]*regionResult, len(a.regions))
 	sem := make(chan struct{}, a.concurrency)
 	var wg sync.WaitGroup
@@ -329,7 +340,7 @@ func (a *Auditor) Run(ctx context.Context) (*Report, error) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i] = a.scanRegion(ctx, region)
+			results[i] = a.scanRegion(ctx, region, spool)
 		}()
 	}
 	wg.Wait()
@@ -337,7 +348,7 @@ func (a *Auditor) Run(ctx context.Context) (*Report, error) {
 	rep := &Report{
 		SchemaVersion: SchemaVersion, Kind: KindReport, Version: version.String(), StartedAt: started,
 		Mode: a.engine.Mode(), Regions: []RegionReport{}, Unscanned: []Unscanned{},
-		Violations: []Finding{}, Exposures: []ExposureReport{},
+		Violations: []Finding{}, Exposures: []ExposureReport{}, spool: spool,
 	}
 	nv, ne := 0, 0
 	for _, res := range results {
@@ -389,6 +400,18 @@ func (a *Auditor) Run(ctx context.Context) (*Report, error) {
 	if len(partial.Errors) > 0 {
 		errs = append(errs, &partial)
 	}
+	if spool != nil {
+		err := spool.seal()
+		if err == nil {
+			err = rep.readWorst()
+		}
+		if err != nil {
+			// Fail closed: without its exposures the report is not stored
+			// or published as if it were whole.
+			_ = rep.Close()
+			return nil, errors.Join(append(errs, err)...)
+		}
+	}
 	location, err := a.store(ctx, rep)
 	if err != nil {
 		errs = append(errs, err)
@@ -433,6 +456,12 @@ func countFindings(rep *Report) Counts {
 	for i := range rep.Exposures {
 		c.ExposedNetworkInterfaces++
 		c.ExposedByOwner[rep.Exposures[i].NetworkInterface.OwnerType]++
+	}
+	if rep.spool != nil {
+		c.ExposedNetworkInterfaces += len(rep.spool.index)
+		for owner, n := range rep.spool.byOwner {
+			c.ExposedByOwner[owner] += n
+		}
 	}
 	return c
 }

@@ -14,12 +14,16 @@ import (
 // SDK and compares the report, the summary published to SNS (both
 // renderings) and the CLI renderings with testdata/golden.
 func TestGoldenReports(t *testing.T) {
+	// A spooled run (exposures on disk) gives the same documents.
 	cases := []struct {
-		name string
-		mode policy.Mode
+		name, golden string
+		mode         policy.Mode
+		spool        bool
 	}{
-		{"enforce", policy.ModeEnforce},
-		{"dry-run", policy.ModeDryRun},
+		{"enforce", "enforce", policy.ModeEnforce, false},
+		{"dry-run", "dry-run", policy.ModeDryRun, false},
+		{"enforce-spooled", "enforce", policy.ModeEnforce, true},
+		{"dry-run-spooled", "dry-run", policy.ModeDryRun, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -27,12 +31,26 @@ func TestGoldenReports(t *testing.T) {
 			srv := startFixture(t)
 			acct := newAccount(t, regionServer{"us-east-1": srv}, []string{"us-east-1"}, 3)
 			pub, arn := publisher(t, srv, "us-east-1")
-			a := acct.auditor(nil, audit.WithMode(tc.mode), audit.WithPublisher(pub, arn))
-			rep, err := a.Run(ctx)
+			opts := []audit.Option{audit.WithMode(tc.mode), audit.WithPublisher(pub, arn)}
+			if tc.spool {
+				opts = append(opts, audit.WithExposureSpool(t.TempDir()))
+			}
+			rep, err := acct.auditor(nil, opts...).Run(ctx)
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}
-			golden(t, "report-"+tc.name+".json", indentJSON(t, rep))
+			defer rep.Close()
+			if tc.spool && (len(rep.Exposures) != 0 || rep.Counts.ExposedNetworkInterfaces == 0) {
+				t.Fatalf("spooled run holds %d exposures in memory and counts %d, want 0 and more than 0", len(rep.Exposures), rep.Counts.ExposedNetworkInterfaces)
+			}
+			var js bytes.Buffer
+			if err := rep.Render(&js, audit.FormatJSON); err != nil {
+				t.Fatalf("Render(json): %v", err)
+			}
+			if !tc.spool {
+				golden(t, "report-"+tc.golden+".json", indentJSON(t, rep))
+			}
+			golden(t, "report-"+tc.golden+".json", js.Bytes())
 
 			msgs := srv.SNSMessages()
 			if len(msgs) != 1 {
@@ -46,15 +64,15 @@ func TestGoldenReports(t *testing.T) {
 			if err := json.Unmarshal([]byte(msgs[0].DefaultMessage()), &sum); err != nil {
 				t.Fatalf("default message: %v", err)
 			}
-			golden(t, "summary-"+tc.name+".json", indentJSON(t, &sum))
-			golden(t, "summary-"+tc.name+".txt", []byte("Subject: "+msgs[0].Subject+"\n\n"+byProto["email"]))
+			golden(t, "summary-"+tc.golden+".json", indentJSON(t, &sum))
+			golden(t, "summary-"+tc.golden+".txt", []byte("Subject: "+msgs[0].Subject+"\n\n"+byProto["email"]))
 
 			for _, f := range []string{audit.FormatTable, audit.FormatMarkdown} {
 				var b bytes.Buffer
 				if err := rep.Render(&b, f); err != nil {
 					t.Fatalf("Render(%s): %v", f, err)
 				}
-				golden(t, "render-"+tc.name+"."+f, b.Bytes())
+				golden(t, "render-"+tc.golden+"."+f, b.Bytes())
 			}
 		})
 	}

@@ -60,15 +60,9 @@ func (a *Auditor) remediate(ctx context.Context, rep *Report, results []*regionR
 	if len(reverted) == 0 {
 		return
 	}
+	rep.reverted = reverted
 	for i := range rep.Exposures {
-		e := &rep.Exposures[i]
-		for j := range e.Open {
-			for k := range e.Open[j].Grants {
-				if g := &e.Open[j].Grants[k]; reverted[e.Region+"|"+g.RuleID] {
-					g.Reverted = true
-				}
-			}
-		}
+		markReverted(&rep.Exposures[i], reverted)
 	}
 }
 

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -36,11 +37,16 @@ var ErrFormat = errors.New("unknown report format")
 func (r *Report) Render(w io.Writer, format string) error {
 	switch format {
 	case FormatJSON:
-		b, err := json.MarshalIndent(r, "", "  ")
-		if err != nil {
+		// What json.MarshalIndent gives, spooled exposures included.
+		var compact, b bytes.Buffer
+		if err := r.WriteJSON(&compact); err != nil {
 			return fmt.Errorf("encode report %s: %w", r.RunID, err)
 		}
-		_, err = w.Write(append(b, '\n'))
+		if err := json.Indent(&b, compact.Bytes(), "", "  "); err != nil {
+			return fmt.Errorf("encode report %s: %w", r.RunID, err)
+		}
+		b.WriteByte('\n')
+		_, err := b.WriteTo(w)
 		return err
 	case FormatTable, FormatMarkdown:
 		return r.renderSections(w, format == FormatMarkdown)
@@ -57,13 +63,16 @@ type section struct {
 }
 
 func (r *Report) renderSections(w io.Writer, markdown bool) error {
-	var err error
+	sections, err := r.sections()
+	if err != nil {
+		return fmt.Errorf("render report %s: %w", r.RunID, err)
+	}
 	write := func(s string) {
 		if err == nil {
 			_, err = io.WriteString(w, s)
 		}
 	}
-	for i, s := range r.sections() {
+	for i, s := range sections {
 		if markdown {
 			level := "## "
 			if i == 0 {
@@ -136,7 +145,7 @@ func mdCells(cells []string) []string {
 	return out
 }
 
-func (r *Report) sections() []section {
+func (r *Report) sections() ([]section, error) {
 	state := "complete"
 	if !r.Complete {
 		state = "INCOMPLETE"
@@ -208,8 +217,7 @@ func (r *Report) sections() []section {
 		title:  fmt.Sprintf("Exposed network interfaces: %d", r.Counts.ExposedNetworkInterfaces),
 		header: []string{"REGION", "INTERFACE", "OWNER", "INSTANCE", "PUBLIC IP", "WORST", "OPEN", "FROM", "VIA"},
 	}
-	for i := range r.Exposures {
-		e := &r.Exposures[i]
+	err := r.EachExposure(func(e *ExposureReport) error {
 		for j, o := range e.Open {
 			var via []string
 			for _, g := range o.Grants {
@@ -222,9 +230,10 @@ func (r *Report) sections() []section {
 			}
 			ex.rows = append(ex.rows, row)
 		}
-	}
+		return nil
+	})
 	out = append(out, ex)
-	return out
+	return out, err
 }
 
 // ruleFindings are the findings about one rule: one row of the table, with

@@ -49,13 +49,18 @@ type Report struct {
 	FinishedAt time.Time   `json:"finishedAt"`
 	Mode       policy.Mode `json:"mode"`
 	// Complete is true when every region, list and rule was scanned.
-	Complete    bool             `json:"complete"`
-	Regions     []RegionReport   `json:"regions"`
-	Unscanned   []Unscanned      `json:"unscanned"`
-	Counts      Counts           `json:"counts"`
-	Remediation Remediation      `json:"remediation"`
-	Violations  []Finding        `json:"violations"`
-	Exposures   []ExposureReport `json:"exposures"`
+	Complete    bool           `json:"complete"`
+	Regions     []RegionReport `json:"regions"`
+	Unscanned   []Unscanned    `json:"unscanned"`
+	Counts      Counts         `json:"counts"`
+	Remediation Remediation    `json:"remediation"`
+	Violations  []Finding      `json:"violations"`
+	// Exposures are empty when the run spools them (WithExposureSpool);
+	// EachExposure reads them either way.
+	Exposures []ExposureReport `json:"exposures"`
+
+	spool    *exposureSpool
+	reverted map[string]bool // region|rule ID, marked on spooled exposures as read
 }
 
 // RegionReport says what was scanned in one region.

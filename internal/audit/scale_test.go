@@ -164,13 +164,44 @@ func TestReportLog(t *testing.T) {
 	srv := awslocal.Start(t, awslocal.WithFixture(s.Fixture()))
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, nil))
-	m, err := audittest.Measure(context.Background(), fastConfig(context.Background(), srv, 10), "us-east-1", audit.WithLogger(logger))
+	// A spooled run logs the same records.
+	for _, spool := range []bool{false, true} {
+		buf.Reset()
+		opts := []audit.Option{audit.WithLogger(logger)}
+		if spool {
+			opts = append(opts, audit.WithExposureSpool(t.TempDir()))
+		}
+		m, err := audittest.Measure(context.Background(), fastConfig(context.Background(), srv, 10), "us-east-1", opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkReportLog(t, buf.Bytes(), s, len(m.Report.Violations), s.NetworkInterfaces)
+		_ = m.Report.Close()
+	}
+
+	small := startFixture(t)
+	buf.Reset()
+	acct := newAccount(t, regionServer{"us-east-1": small}, []string{"us-east-1"}, 3)
+	rep, err := acct.auditor(nil, audit.WithLogger(logger), audit.WithMode("dry-run")).Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
+	var rec struct {
+		Msg    string        `json:"msg"`
+		Report *audit.Report `json:"report"`
+	}
+	lines := bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n"))
+	if len(lines) != 1 || json.Unmarshal(lines[0], &rec) != nil || rec.Report == nil || len(rec.Report.Violations) != len(rep.Violations) {
+		t.Errorf("small report logged as %d records, want one with the whole report", len(lines))
+	}
+}
+
+// checkReportLog checks the records of a large report's log.
+func checkReportLog(t *testing.T, log []byte, s audittest.Scale, wantViolations, wantExposures int) {
+	t.Helper()
 	parts, violations, exposures, heads := 0, 0, 0, 0
 	wantParts := -1
-	for _, line := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+	for _, line := range bytes.Split(bytes.TrimSpace(log), []byte("\n")) {
 		if len(line) > 256<<10 {
 			t.Errorf("log record of %d bytes exceeds 256 KiB", len(line))
 		}
@@ -204,24 +235,8 @@ func TestReportLog(t *testing.T) {
 	if heads != 1 || parts < 2 || parts != wantParts {
 		t.Errorf("%d heads and %d parts (head says %d), want 1 head and several parts", heads, parts, wantParts)
 	}
-	if violations != len(m.Report.Violations) || exposures != len(m.Report.Exposures) {
-		t.Errorf("parts carry %d findings and %d exposures, want %d and %d", violations, exposures, len(m.Report.Violations), len(m.Report.Exposures))
-	}
-
-	small := startFixture(t)
-	buf.Reset()
-	acct := newAccount(t, regionServer{"us-east-1": small}, []string{"us-east-1"}, 3)
-	rep, err := acct.auditor(nil, audit.WithLogger(logger), audit.WithMode("dry-run")).Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rec struct {
-		Msg    string        `json:"msg"`
-		Report *audit.Report `json:"report"`
-	}
-	lines := bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n"))
-	if len(lines) != 1 || json.Unmarshal(lines[0], &rec) != nil || rec.Report == nil || len(rec.Report.Violations) != len(rep.Violations) {
-		t.Errorf("small report logged as %d records, want one with the whole report", len(lines))
+	if violations != wantViolations || exposures != wantExposures {
+		t.Errorf("parts carry %d findings and %d exposures, want %d and %d", violations, exposures, wantViolations, wantExposures)
 	}
 }
 
@@ -267,10 +282,12 @@ func TestAuditChildProcess(t *testing.T) {
 	ctx := context.Background()
 	cfg := awslocal.Config(endpoint, "us-east-1")
 	cfg.Retryer = awsconfig.NewRetryer(awsconfig.RetryOptions{MaxAttempts: 10, MaxBackoff: 2 * time.Millisecond, NoClientRateLimit: true})
-	m, err := audittest.Measure(ctx, cfg, "us-east-1")
+	// As functions/audit runs it: exposures spooled to disk.
+	m, err := audittest.Measure(ctx, cfg, "us-east-1", audit.WithExposureSpool(""))
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer m.Report.Close()
 	cm := childMeasurement{Wall: m.Wall, Evaluate: m.Evaluate, PeakHeap: m.PeakHeap, PeakLiveHeap: m.PeakLiveHeap, PeakRSS: peakRSS()}
 	b, _ := json.Marshal(cm)
 	fmt.Println("MEASUREMENT " + string(b))

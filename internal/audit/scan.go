@@ -84,11 +84,12 @@ type scanner struct {
 	deferred   []policy.Rule          // prefix-list rules, evaluated once lists are resolved
 	lists      map[string]*prefixList // every list referenced so far, resolved once
 	worstRule  map[string]policy.Severity
+	spool      *exposureSpool       // nil: exposures are kept in res
 	attached   map[string]*Attached // groups with findings -> their interfaces
 	strs       map[string]string    // see intern
 }
 
-func (a *Auditor) scanRegion(ctx context.Context, region string) *regionResult {
+func (a *Auditor) scanRegion(ctx context.Context, region string, spool *exposureSpool) *regionResult {
 	res := &regionResult{
 		report: RegionReport{
 			Region: region, Status: RegionScanned,
@@ -107,6 +108,7 @@ func (a *Auditor) scanRegion(ctx context.Context, region string) *regionResult {
 		lists:      map[string]*prefixList{},
 		worstRule:  map[string]policy.Severity{},
 		attached:   map[string]*Attached{},
+		spool:      spool,
 	}
 	defer func() {
 		res.report.Timings = Timings{
@@ -574,7 +576,12 @@ func (s *scanner) listNetworkInterfaces(ctx context.Context) {
 			var exp policy.Exposure
 			s.timeEval(func() { exp = policy.ExposureOf(eni, s.exposable) })
 			if len(exp.Open) > 0 {
-				s.res.exposures = append(s.res.exposures, s.exposureReport(&exp))
+				er := s.exposureReport(&exp)
+				if s.spool != nil {
+					s.spool.add(&er)
+				} else {
+					s.res.exposures = append(s.res.exposures, er)
+				}
 			}
 		}
 		s.progress("network-interfaces", s.res.report.NetworkInterfaces)

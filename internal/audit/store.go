@@ -1,11 +1,14 @@
 package audit
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
 	"path"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -38,14 +41,15 @@ func (a *Auditor) store(ctx context.Context, rep *Report) (string, error) {
 }
 
 func (a *Auditor) put(ctx context.Context, rep *Report) (string, error) {
-	body, err := json.Marshal(rep)
+	body, size, done, err := a.encodeReport(rep)
 	if err != nil {
 		return "", fmt.Errorf("encode report %s: %w", rep.RunID, err)
 	}
+	defer done()
 	key := ReportKey(a.prefix, rep)
 	_, err = a.putter.PutObject(ctx, &s3.PutObjectInput{
 		Bucket: aws.String(a.bucket), Key: aws.String(key),
-		Body: bytes.NewReader(body), ContentLength: aws.Int64(int64(len(body))),
+		Body: body, ContentLength: aws.Int64(size),
 		ContentType: aws.String("application/json"),
 	})
 	if err != nil {
@@ -54,6 +58,39 @@ func (a *Auditor) put(ctx context.Context, rep *Report) (string, error) {
 	loc := "s3://" + a.bucket + "/" + key
 	a.logger.InfoContext(ctx, "audit report stored", "run_id", rep.RunID, "location", loc)
 	return loc, nil
+}
+
+// encodeReport returns the report's JSON to upload: in memory, or, when
+// the run spools its exposures, in an unlinked temporary file beside them,
+// so that the encoded report is never held. done releases it.
+func (a *Auditor) encodeReport(rep *Report) (io.ReadSeeker, int64, func(), error) {
+	if rep.spool == nil {
+		body, err := json.Marshal(rep)
+		return bytes.NewReader(body), int64(len(body)), func() {}, err
+	}
+	f, err := os.CreateTemp(a.spoolDir, "sgwarden-report-*.json")
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	_ = os.Remove(f.Name())
+	done := func() { _ = f.Close() }
+	w := bufio.NewWriterSize(f, 32<<10)
+	err = rep.WriteJSON(w)
+	if err == nil {
+		err = w.Flush()
+	}
+	var size int64
+	if err == nil {
+		size, err = f.Seek(0, io.SeekCurrent)
+	}
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		done()
+		return nil, 0, nil, err
+	}
+	return f, size, done, nil
 }
 
 // logReport writes the report as one record when it fits, otherwise as a
@@ -65,54 +102,76 @@ func (a *Auditor) logReport(ctx context.Context, rep *Report) {
 	if !a.logger.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
-	n := len(rep.Violations) + len(rep.Exposures)
-	item := func(i int) []byte {
-		var b []byte
-		if i < len(rep.Violations) {
-			b, _ = json.Marshal(&rep.Violations[i])
-		} else {
-			b, _ = json.Marshal(&rep.Exposures[i-len(rep.Violations)])
+	// each calls fn with every finding, then every exposure, encoded.
+	each := func(fn func(finding bool, b []byte)) error {
+		for i := range rep.Violations {
+			b, _ := json.Marshal(&rep.Violations[i])
+			fn(true, b)
 		}
-		return b
+		return rep.EachExposure(func(e *ExposureReport) error {
+			b, _ := json.Marshal(e)
+			fn(false, b)
+			return nil
+		})
 	}
 	// partBreaks[k] is the index of the first item of part k+1.
 	var partBreaks []int
-	size, cur := 0, 0
-	for i := range n {
-		l := len(item(i)) + 1
+	size, cur, n := 0, 0, 0
+	err := each(func(_ bool, b []byte) {
+		l := len(b) + 1
 		if cur > 0 && cur+l > maxLogRecord {
-			partBreaks = append(partBreaks, i)
+			partBreaks = append(partBreaks, n)
 			cur = 0
 		}
 		cur += l
 		size += l
+		n++
+	})
+	if err != nil {
+		a.logger.ErrorContext(ctx, "audit report not logged", "run_id", rep.RunID, "error", err.Error())
+		return
 	}
 	if size <= maxLogRecord {
-		a.logger.LogAttrs(ctx, slog.LevelInfo, "audit report", slog.String("run_id", rep.RunID), slog.Any("report", rep))
+		var report any = rep
+		if rep.spool != nil {
+			var b bytes.Buffer
+			if err := rep.WriteJSON(&b); err != nil {
+				a.logger.ErrorContext(ctx, "audit report not logged", "run_id", rep.RunID, "error", err.Error())
+				return
+			}
+			report = json.RawMessage(b.Bytes())
+		}
+		a.logger.LogAttrs(ctx, slog.LevelInfo, "audit report", slog.String("run_id", rep.RunID), slog.Any("report", report))
 		return
 	}
 	parts := len(partBreaks) + 1
 	head := *rep
-	head.Violations, head.Exposures = []Finding{}, []ExposureReport{}
+	head.Violations, head.Exposures, head.spool = []Finding{}, []ExposureReport{}, nil
 	a.logger.LogAttrs(ctx, slog.LevelInfo, "audit report", slog.String("run_id", rep.RunID),
 		slog.Any("report", &head), slog.Int("parts", parts))
-	start := 0
-	for p := range parts {
-		end := n
-		if p < len(partBreaks) {
-			end = partBreaks[p]
-		}
-		vs, es := []json.RawMessage{}, []json.RawMessage{}
-		for i := start; i < end; i++ {
-			if i < len(rep.Violations) {
-				vs = append(vs, item(i))
-			} else {
-				es = append(es, item(i))
-			}
-		}
+	vs, es := []json.RawMessage{}, []json.RawMessage{}
+	p, i := 0, 0
+	flush := func() {
 		a.logger.LogAttrs(ctx, slog.LevelInfo, "audit report part", slog.String("run_id", rep.RunID),
 			slog.Int("part", p+1), slog.Int("parts", parts),
 			slog.Any("violations", vs), slog.Any("exposures", es))
-		start = end
+		vs, es = []json.RawMessage{}, []json.RawMessage{}
+		p++
 	}
+	err = each(func(finding bool, b []byte) {
+		if p < len(partBreaks) && i == partBreaks[p] {
+			flush()
+		}
+		if finding {
+			vs = append(vs, b)
+		} else {
+			es = append(es, b)
+		}
+		i++
+	})
+	if err != nil {
+		a.logger.ErrorContext(ctx, "audit report part not logged", "run_id", rep.RunID, "part", p+1, "error", err.Error())
+		return
+	}
+	flush()
 }

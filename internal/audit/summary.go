@@ -85,12 +85,13 @@ func NewSummary(r *Report, location string) *Summary {
 	for _, rr := range r.Regions {
 		s.Regions = append(s.Regions, rr.Region)
 	}
-	for i := range r.Exposures {
+	worst := r.WorstExposures(maxTopExposures + 1)
+	for i := range worst {
 		if len(s.TopExposures) == maxTopExposures {
 			s.Truncated = true
 			break
 		}
-		s.TopExposures = append(s.TopExposures, topExposure(&r.Exposures[i]))
+		s.TopExposures = append(s.TopExposures, topExposure(&worst[i]))
 	}
 	// One outcome per rule, named after its worst check.
 	type listed struct {

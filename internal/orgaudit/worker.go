@@ -124,7 +124,7 @@ func newPartSummary(p *Part) *PartSummary {
 		s.UnscannedCount = len(r.Unscanned)
 		s.Unscanned = r.Unscanned[:min(len(r.Unscanned), maxSummaryUnscanned)]
 		// The report's exposures are sorted worst first.
-		s.WorstExposures = r.Exposures[:min(len(r.Exposures), maxWorstExposures)]
+		s.WorstExposures = r.WorstExposures(maxWorstExposures)
 	}
 	return s
 }
@@ -165,6 +165,9 @@ func (w *Worker) Audit(ctx context.Context, runID string, it Item) (Status, erro
 
 	rep, err := w.auditItem(actx, it)
 	part.Report = rep
+	if rep != nil {
+		defer rep.Close()
+	}
 	switch {
 	case rep == nil:
 		st.Reason, st.Error = Classify(err), err.Error()
@@ -243,62 +246,21 @@ func writePart(w io.Writer, part *Part) error {
 		_, err = w.Write(head)
 		return err
 	}
-	// The report's two lists are its last fields: encode the rest, then
-	// stream them in their place.
-	const lists = `"violations":[],"exposures":[]}`
-	rhead := *rep
-	rhead.Violations, rhead.Exposures = []audit.Finding{}, []audit.ExposureReport{}
-	rb, err := json.Marshal(&rhead)
-	if err != nil {
+	// The report is the part's last field: write it in its place.
+	if !bytes.HasSuffix(head, []byte("}")) {
+		return errors.New("encode part: unexpected layout")
+	}
+	if _, err := w.Write(head[:len(head)-1]); err != nil {
 		return err
 	}
-	if !bytes.HasSuffix(rb, []byte(lists)) || !bytes.HasSuffix(head, []byte("}")) {
-		return errors.New("encode part: unexpected report layout")
+	if _, err := io.WriteString(w, `,"report":`); err != nil {
+		return err
 	}
-	ew := &errWriter{w: w}
-	ew.write(head[:len(head)-1])
-	ew.write([]byte(`,"report":`))
-	ew.write(rb[:len(rb)-len(lists)])
-	ew.write([]byte(`"violations":[`))
-	for i := range rep.Violations {
-		if i > 0 {
-			ew.write([]byte(","))
-		}
-		ew.json(&rep.Violations[i])
+	if err := rep.WriteJSON(w); err != nil {
+		return err
 	}
-	ew.write([]byte(`],"exposures":[`))
-	for i := range rep.Exposures {
-		if i > 0 {
-			ew.write([]byte(","))
-		}
-		ew.json(&rep.Exposures[i])
-	}
-	ew.write([]byte("]}}"))
-	return ew.err
-}
-
-// errWriter keeps the first error of a sequence of writes.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) write(b []byte) {
-	if e.err == nil {
-		_, e.err = e.w.Write(b)
-	}
-}
-
-func (e *errWriter) json(v any) {
-	if e.err != nil {
-		return
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		e.err = err
-		return
-	}
-	e.write(b)
+	_, err = io.WriteString(w, "}")
+	return err
 }
 
 // withReserve shortens the deadline by the reserve, when there is one.
@@ -326,6 +288,8 @@ func (w *Worker) auditItem(ctx context.Context, it Item) (*audit.Report, error) 
 	opts := []audit.Option{
 		audit.WithRegions(it.Region), audit.WithAccount(it.Account), audit.WithConcurrency(1),
 		audit.WithMaxReverts(w.MaxReverts),
+		// A region's exposures wait on disk for the part, not in memory.
+		audit.WithExposureSpool(""),
 		// The part holds the report; logging it again per item would double
 		// the logs of a large organization.
 		audit.WithLogger(slog.New(warnOnly{w.logger().Handler()})),
