@@ -15,18 +15,23 @@ import (
 // group is what a scan keeps of one security group: its attributes as
 // remediate.SetGroup sets them on a rule, computed once per group so that
 // every rule of the group shares one tag map instead of a copy per rule.
+// Only those attributes are kept, not a whole rule: a region's groups are
+// held for the whole scan.
 type group struct {
-	attrs policy.Rule
+	groupID, name, ownerID, vpc string
+	known, isDefault            bool
+	tags                        map[string]string
 }
 
 func newGroup(g *types.SecurityGroup) *group {
-	gr := &group{attrs: policy.Rule{GroupID: aws.ToString(g.GroupId), GroupOwner: aws.ToString(g.OwnerId)}}
-	remediate.SetGroup(&gr.attrs, g)
-	return gr
+	r := policy.Rule{GroupID: aws.ToString(g.GroupId), GroupOwner: aws.ToString(g.OwnerId)}
+	remediate.SetGroup(&r, g)
+	return &group{groupID: r.GroupID, name: r.GroupName, ownerID: r.GroupOwner, vpc: r.VPCID,
+		known: r.GroupKnown, isDefault: r.IsDefaultGroup, tags: r.GroupTags}
 }
 
-func (g *group) id() string    { return g.attrs.GroupID }
-func (g *group) owner() string { return g.attrs.GroupOwner }
+func (g *group) id() string    { return g.groupID }
+func (g *group) owner() string { return g.ownerID }
 
 // convertRule turns one DescribeSecurityGroupRules item into a policy.Rule.
 // g may be nil when the group was not listed (created meanwhile); the rule is
@@ -37,11 +42,10 @@ func convertRule(r *types.SecurityGroupRule, g *group) (policy.Rule, error) {
 		return policy.Rule{}, err
 	}
 	if g != nil {
-		a := &g.attrs
-		out.GroupID = a.GroupID // share the group's string
-		out.GroupKnown, out.GroupName, out.IsDefaultGroup, out.VPCID, out.GroupTags = a.GroupKnown, a.GroupName, a.IsDefaultGroup, a.VPCID, a.GroupTags
+		out.GroupID = g.groupID // share the group's string
+		out.GroupKnown, out.GroupName, out.IsDefaultGroup, out.VPCID, out.GroupTags = g.known, g.name, g.isDefault, g.vpc, g.tags
 		if out.GroupOwner == "" {
-			out.GroupOwner = a.GroupOwner
+			out.GroupOwner = g.ownerID
 		}
 	}
 	return out, nil

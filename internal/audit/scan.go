@@ -185,6 +185,7 @@ func (s *scanner) listGroupsAndRules(ctx context.Context) bool {
 			if _, seen := s.groups[g.id()]; seen {
 				continue
 			}
+			g.vpc = s.intern(g.vpc)
 			s.groups[g.id()] = g
 			ids = append(ids, g.id())
 			if s.res.account == "" {
