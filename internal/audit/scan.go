@@ -73,8 +73,12 @@ type scanner struct {
 	ec     policy.EvalContext
 	evalD  time.Duration
 
-	groups    map[string]*group
-	exposable map[string][]policy.Rule // ingress rules that may open public space, by group
+	groups map[string]*group
+	// exposable are the batch's ingress rules that may open public space,
+	// by group; once the batch's unions are judged they move to exposing,
+	// which keeps only what ExposureOf reads, for the rest of the scan.
+	exposable map[string][]policy.Rule
+	exposing  map[string][]exposingRule
 	// unionOnly are the batch's other rules with CIDR or prefix-list
 	// peers that the policy's unions need (policy.Engine.UnionNeeds): with
 	// exposable, what a group's unions are made of (rule 1). One slice,
@@ -104,6 +108,7 @@ func (a *Auditor) scanRegion(ctx context.Context, region string, spool *exposure
 		ec:         policy.EvalContext{Now: start},
 		groups:     map[string]*group{},
 		exposable:  map[string][]policy.Rule{},
+		exposing:   map[string][]exposingRule{},
 		unionNeeds: unionNeeds(a.engine),
 		lists:      map[string]*prefixList{},
 		worstRule:  map[string]policy.Severity{},
@@ -302,6 +307,45 @@ func (s *scanner) evaluateUnions(ids []string) {
 	}
 	clear(s.unionOnly) // drop the rules' strings and maps before reuse
 	s.unionOnly = s.unionOnly[:0]
+	for gid, rs := range s.exposable {
+		for i := range rs {
+			s.exposing[gid] = append(s.exposing[gid], newExposingRule(&rs[i]))
+		}
+	}
+	clear(s.exposable)
+}
+
+// exposingRule is what policy.ExposureOf reads of an ingress rule (its
+// group's attributes, tags and description it does not read), so that a
+// region's may-be-public rules are held at under half a policy.Rule each.
+type exposingRule struct {
+	groupID, ruleID  string
+	fromPort, toPort int32
+	protocol         policy.Protocol
+	direction        policy.Direction
+	kind             policy.PeerKind
+	resolved         bool
+	cidr             netip.Prefix
+	prefixList       string
+	entries          []netip.Prefix
+}
+
+// newExposingRule keeps r's exposure; r's peer holds addresses (see
+// mayBePublic), so it has no group to lose.
+func newExposingRule(r *policy.Rule) exposingRule {
+	return exposingRule{
+		groupID: r.GroupID, ruleID: r.RuleID, fromPort: r.FromPort, toPort: r.ToPort,
+		protocol: r.Protocol, direction: r.Direction, kind: r.Peer.Kind, resolved: r.Peer.PrefixListResolved,
+		cidr: r.Peer.CIDR, prefixList: r.Peer.PrefixListID, entries: r.Peer.PrefixListEntries,
+	}
+}
+
+func (e *exposingRule) rule() policy.Rule {
+	return policy.Rule{
+		GroupID: e.groupID, RuleID: e.ruleID, FromPort: e.fromPort, ToPort: e.toPort,
+		Protocol: e.protocol, Direction: e.direction,
+		Peer: policy.Peer{Kind: e.kind, CIDR: e.cidr, PrefixListID: e.prefixList, PrefixListEntries: e.entries, PrefixListResolved: e.resolved},
+	}
 }
 
 // unionNeeds says which rules the unions of each direction need. Private
@@ -542,9 +586,12 @@ func isNotFound(err error) bool {
 // listNetworkInterfaces computes each interface's exposure page by page, so
 // that interfaces without exposure are never kept.
 func (s *scanner) listNetworkInterfaces(ctx context.Context) {
-	for _, rs := range s.exposable {
-		slices.SortStableFunc(rs, func(a, b policy.Rule) int { return cmp.Compare(a.RuleID, b.RuleID) })
+	for _, rs := range s.exposing {
+		slices.SortStableFunc(rs, func(a, b exposingRule) int { return cmp.Compare(a.ruleID, b.ruleID) })
 	}
+	// The rules of the interface's groups, rebuilt per interface.
+	rules := map[string][]policy.Rule{}
+	var buf []policy.Rule
 	p := ec2.NewDescribeNetworkInterfacesPaginator(s.client, &ec2.DescribeNetworkInterfacesInput{
 		MaxResults: aws.Int32(pageSize), IncludeManagedResources: aws.Bool(true),
 	})
@@ -574,8 +621,10 @@ func (s *scanner) listNetworkInterfaces(ctx context.Context) {
 			if !s.mayBeExposed(eni.GroupIDs) {
 				continue // no group of it has a rule that may open public space
 			}
+			clear(rules)
+			buf = s.rulesOf(eni.GroupIDs, rules, buf[:0])
 			var exp policy.Exposure
-			s.timeEval(func() { exp = policy.ExposureOf(eni, s.exposable) })
+			s.timeEval(func() { exp = policy.ExposureOf(eni, rules) })
 			if len(exp.Open) > 0 {
 				er := s.exposureReport(&exp)
 				if s.spool != nil {
@@ -613,9 +662,31 @@ func (s *scanner) share(e *policy.ENI) {
 	}
 }
 
+// rulesOf fills into the may-be-public rules of groupIDs, held in buf
+// (returned for reuse).
+func (s *scanner) rulesOf(groupIDs []string, into map[string][]policy.Rule, buf []policy.Rule) []policy.Rule {
+	starts := make([]int, len(groupIDs)+1)
+	for i, gid := range groupIDs {
+		starts[i] = len(buf)
+		if slices.Contains(groupIDs[:i], gid) {
+			continue
+		}
+		for k := range s.exposing[gid] {
+			buf = append(buf, s.exposing[gid][k].rule())
+		}
+	}
+	starts[len(groupIDs)] = len(buf)
+	for i, gid := range groupIDs {
+		if starts[i+1] > starts[i] {
+			into[gid] = buf[starts[i]:starts[i+1]:starts[i+1]]
+		}
+	}
+	return buf
+}
+
 func (s *scanner) mayBeExposed(groupIDs []string) bool {
 	for _, gid := range groupIDs {
-		if len(s.exposable[gid]) > 0 {
+		if len(s.exposing[gid]) > 0 {
 			return true
 		}
 	}
