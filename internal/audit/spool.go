@@ -37,20 +37,22 @@ type exposureSpool struct {
 	w       *bufio.Writer
 	size    int64
 	index   []spooledExposure
+	regions []string
 	byOwner map[string]int
 	err     error
 	worst   []ExposureReport // the WorstKept worst, once sealed
 }
 
 // spooledExposure holds what compareExposure reads, and where the
-// exposure is in the file.
+// exposure is in the file: 48 bytes, held for every exposure of the run.
 type spooledExposure struct {
-	region, id  string
-	rank        int
-	publicIP    bool
-	world, open int64
+	id          string
 	off         int64
-	n           int
+	world, open int64
+	n           uint32
+	region      uint16 // index in exposureSpool.regions
+	rank        int8
+	publicIP    bool
 }
 
 func newExposureSpool(dir string) (*exposureSpool, error) {
@@ -79,10 +81,14 @@ func (s *exposureSpool) add(e *ExposureReport) {
 		s.err = fmt.Errorf("exposure spool: %w", err)
 		return
 	}
+	region := slices.Index(s.regions, e.Region)
+	if region < 0 {
+		region = len(s.regions)
+		s.regions = append(s.regions, e.Region)
+	}
 	s.index = append(s.index, spooledExposure{
-		region: e.Region, id: e.NetworkInterface.ID, rank: notify.SeverityRank(string(e.WorstSeverity)),
-		publicIP: e.NetworkInterface.PublicIP != "", world: worldPorts(*e), open: openPorts(*e),
-		off: s.size, n: len(b),
+		id: e.NetworkInterface.ID, off: s.size, world: worldPorts(*e), open: openPorts(*e), n: uint32(len(b)),
+		region: uint16(region), rank: int8(notify.SeverityRank(string(e.WorstSeverity))), publicIP: e.NetworkInterface.PublicIP != "",
 	})
 	s.byOwner[e.NetworkInterface.OwnerType]++
 	s.size += int64(len(b))
@@ -102,7 +108,7 @@ func (s *exposureSpool) seal() error {
 			-cmp.Compare(boolInt(a.publicIP), boolInt(b.publicIP)),
 			-cmp.Compare(a.world, b.world),
 			-cmp.Compare(a.open, b.open),
-			cmp.Compare(a.region, b.region),
+			cmp.Compare(s.regions[a.region], s.regions[b.region]),
 			cmp.Compare(a.id, b.id),
 		)
 	})
@@ -134,7 +140,7 @@ func (r *Report) EachExposure(fn func(*ExposureReport) error) error {
 	}
 	var buf []byte
 	for _, x := range r.spool.index {
-		buf = slices.Grow(buf[:0], x.n)[:x.n]
+		buf = slices.Grow(buf[:0], int(x.n))[:x.n]
 		if _, err := r.spool.f.ReadAt(buf, x.off); err != nil {
 			return fmt.Errorf("read spooled exposure %s: %w", x.id, err)
 		}
