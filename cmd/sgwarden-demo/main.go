@@ -150,6 +150,9 @@ type scenario struct {
 	diffs []string
 	// err is the handler's error message, when it returned one.
 	err string
+	// eventID is the CloudTrail event ID, read even when the event does
+	// not decode, so that its FAILED alert (keyed by it) can be numbered.
+	eventID string
 	// elapsed is the invoke round trip through the RIE.
 	elapsed time.Duration
 }
@@ -165,7 +168,13 @@ func replay(ctx context.Context, c *corpus, invoke invokeFunc, acct *account) ([
 		}
 		s := scenario{file: name}
 		if ev, err := cloudtrail.Decode(payload); err == nil {
-			s.event = ev
+			s.event, s.eventID = ev, ev.ID
+		} else {
+			var raw struct {
+				Detail struct{ EventID string } `json:"detail"`
+			}
+			_ = json.Unmarshal(payload, &raw)
+			s.eventID = raw.Detail.EventID
 		}
 		body, elapsed, err := invoke(ctx, payload)
 		s.elapsed = elapsed

@@ -93,6 +93,11 @@ func TestShowCorpus(t *testing.T) {
 		regexp.MustCompile(`(?m)^ +28 +ALERT eni-0e76b57f99b71fab2`),
 		regexp.MustCompile(`(?m)^web-tier +sgr-0ae404ccc4e3053b8 +ingress tcp/22 from 0\.0\.0\.0/0 +critical, revert +REVOKED by sgwarden$`),
 		regexp.MustCompile(`(?m)^ops-jump +sgr-0c1d2e3f4a5b60718 .* compliant \(list entry removed\)$`),
+		// Fail closed: an unreadable event is FAILED, and its alert is numbered.
+		regexp.MustCompile(`(?m)^37  .*unreadable\.json +FAILED +ERROR \(Lambda retries the event\)`),
+		regexp.MustCompile(`(?m)^ +37 +FAILED `),
+		// Rules aggregate: the standing half is compliant once the event's half is revoked.
+		regexp.MustCompile(`(?m)^admin-portal +sgr-0b7c1e5a9d3f46021 .* compliant \(its partner revoked\)$`),
 		regexp.MustCompile(fmt.Sprintf(`(?m)^%d of %[1]d scenarios as expected`, len(c.files))),
 		regexp.MustCompile(`Time per event, .*: [0-9.]+ ms for the first \(cold start\), then median [0-9.]+ ms, max [0-9.]+ ms\.`),
 	} {

@@ -21,6 +21,7 @@ type printer struct {
 	c        *corpus
 	reverted map[string]bool   // rule IDs sgwarden revoked
 	numbers  map[string]string // SNS message ID -> scenario number
+	byEvent  map[string]string // CloudTrail event ID -> scenario number
 }
 
 // fullAlerts is how many alerts are printed in full; the rest are subject
@@ -33,7 +34,7 @@ func (p *printer) heading(s string) { fmt.Fprintf(p.w, "\n%s\n%s\n", s, strings.
 // outcome differs from its expectation, how.
 func (p *printer) scenarios(ss []scenario) {
 	p.reverted = map[string]bool{}
-	p.numbers = map[string]string{}
+	p.numbers, p.byEvent = map[string]string{}, map[string]string{}
 	p.heading(fmt.Sprintf("%d CloudTrail events delivered to the function through the RIE, as EventBridge would", len(ss)))
 	rows := [][]string{{"#", "WHO", "ATTEMPTED", "DECISION", "WHAT SGWARDEN DID"}}
 	var notes []int
@@ -48,12 +49,20 @@ func (p *printer) scenarios(ss []scenario) {
 			did += "  << DIFFERS"
 			notes = append(notes, len(rows))
 		}
-		rows = append(rows, []string{num, who, what, decision(&s.result), did})
+		verdict := decision(&s.result)
+		if s.err != "" {
+			// The function fails closed: an error comes with a FAILED alert.
+			verdict = "FAILED"
+		}
+		rows = append(rows, []string{num, who, what, verdict, did})
 		for _, id := range append(s.result.Revoked, s.result.AlreadyGone...) {
 			p.reverted[id] = true
 		}
 		if s.result.MessageID != "" {
 			p.numbers[s.result.MessageID] = num
+		}
+		if s.eventID != "" {
+			p.byEvent[s.eventID] = num
 		}
 	}
 	lines := aligned(rows, map[int]int{1: 24, 2: 66})
@@ -83,6 +92,16 @@ func (p *printer) latency(ss []scenario) {
 		ms(ss[0].elapsed), ms(warm[len(warm)/2]), ms(warm[len(warm)-1]))
 }
 
+// number is the scenario number of an alert: by its message ID, or, for
+// the FAILED alert of an invocation that returned an error (Lambda sees no
+// result), by the event ID the alert carries.
+func (p *printer) number(m awslocal.SNSMessage) string {
+	if n, ok := p.numbers[m.MessageID]; ok {
+		return n
+	}
+	return p.byEvent[m.Attributes[notify.AttrEventID].StringValue]
+}
+
 // alerts prints, as an e-mail subscriber of the topic gets them, the first
 // alert of the first kinds in full and the others by subject.
 func (p *printer) alerts(msgs []awslocal.SNSMessage) {
@@ -99,7 +118,7 @@ func (p *printer) alerts(msgs []awslocal.SNSMessage) {
 		if !full[i] {
 			continue
 		}
-		fmt.Fprintf(p.w, "\n  [event %s] Subject: %s\n\n", p.numbers[m.MessageID], m.Subject)
+		fmt.Fprintf(p.w, "\n  [event %s] Subject: %s\n\n", p.number(m), m.Subject)
 		for _, line := range strings.Split(strings.TrimRight(m.MessageFor("email"), "\n"), "\n") {
 			fmt.Fprintln(p.w, strings.TrimRight("    "+line, " "))
 		}
@@ -108,7 +127,7 @@ func (p *printer) alerts(msgs []awslocal.SNSMessage) {
 		fmt.Fprintln(p.w, "\n  The others, by subject:")
 		for i, m := range msgs {
 			if !full[i] {
-				fmt.Fprintf(p.w, "    %-3s %s\n", p.numbers[m.MessageID], m.Subject)
+				fmt.Fprintf(p.w, "    %-3s %s\n", p.number(m), m.Subject)
 			}
 		}
 	}
@@ -185,7 +204,7 @@ func (p *printer) beforeAfter(before, after []audit.Finding) {
 	})
 	p.heading("The account's risky rules, audited before and after the events")
 	rows := [][]string{{"GROUP", "RULE", "WHAT", "BEFORE", "AFTER"}}
-	var nBefore, nReverted, nCleared, nLeft, nAlert int
+	var nBefore, nReverted, nCleared, nClosed, nLeft, nAlert int
 	for _, k := range order {
 		r := row(k)
 		bs, as := "-", ""
@@ -199,8 +218,11 @@ func (p *printer) beforeAfter(before, after []audit.Finding) {
 		switch {
 		case ar == nil && p.reverted[r.rule]:
 			as, nReverted = "REVOKED by sgwarden", nReverted+1
-		case ar == nil:
+		case ar == nil && strings.Contains(r.what, " pl-"):
 			as, nCleared = "compliant (list entry removed)", nCleared+1
+		case ar == nil:
+			// Rules aggregate: its partner in a union was revoked.
+			as, nClosed = "compliant (its partner revoked)", nClosed+1
 		case ar.decision == policy.DecisionRevert || ar.decision == policy.DecisionWouldRevert:
 			as, nLeft = state(ar)+" (next audit)", nLeft+1
 		default:
@@ -214,9 +236,10 @@ func (p *printer) beforeAfter(before, after []audit.Finding) {
 	for _, l := range aligned(rows, nil) {
 		fmt.Fprintln(p.w, l)
 	}
-	fmt.Fprintf(p.w, "\nRisky rules: %d before, %d after. sgwarden revoked %d and cleaned %d prefix list as the events arrived;\n"+
-		"%d predate every event and are left to the scheduled audit; %d are alert-only by policy.\n",
-		nBefore, nLeft+nAlert, nReverted, nCleared, nLeft, nAlert)
+	fmt.Fprintf(p.w, "\nRisky rules: %d before, %d after. As the events arrived, sgwarden revoked %d, made %d compliant by\n"+
+		"cleaning their prefix list and %d by revoking the rule they added up with; %d predate every event and\n"+
+		"are left to the scheduled audit; %d are alert-only by policy.\n",
+		nBefore, nLeft+nAlert, nReverted, nCleared, nClosed, nLeft, nAlert)
 }
 
 // aligned renders rows in columns two spaces apart; limits cut a column
