@@ -136,6 +136,11 @@ func (a *Auditor) scanRegion(ctx context.Context, region string, spool *exposure
 	if !s.listGroupsAndRules(ctx) {
 		return res
 	}
+	if spool != nil {
+		// Every rule is judged: the groups only served to share their IDs
+		// with the interfaces the report keeps, and the spool keeps none.
+		s.groups = nil
+	}
 	s.listNetworkInterfaces(ctx)
 	s.finish()
 	return res
