@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 
-	"github.com/sgwarden/sgwarden/internal/awsclients"
+	"github.com/sgwarden/sgwarden/internal/awsclients/assume"
 	"github.com/sgwarden/sgwarden/internal/lambdaenv"
 	"github.com/sgwarden/sgwarden/internal/orgaudit"
 	"github.com/sgwarden/sgwarden/internal/policy"
@@ -43,7 +43,7 @@ func cmdAuditOrg(ctx context.Context, cfg aws.Config, eng *policy.Engine, region
 	steps := &orgaudit.Steps{
 		Org: organizations.NewFromConfig(cfg), OUs: ous, Regions: regions,
 		// The CLI never reverts: no revert role, dry-run decisions.
-		Worker:   &orgaudit.Worker{Engine: eng, Read: awsclients.AssumeRole(cfg, o.roleName), Store: store},
+		Worker:   &orgaudit.Worker{Engine: eng, Read: assume.Role(cfg, o.roleName), Store: store},
 		Reporter: &orgaudit.Reporter{Store: store},
 	}
 	var progress func(orgaudit.Status)

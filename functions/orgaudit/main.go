@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/sgwarden/sgwarden/internal/audit"
-	"github.com/sgwarden/sgwarden/internal/awsclients"
+	"github.com/sgwarden/sgwarden/internal/awsclients/assume"
 	"github.com/sgwarden/sgwarden/internal/awsenv"
 	"github.com/sgwarden/sgwarden/internal/lambdaenv"
 	"github.com/sgwarden/sgwarden/internal/orgaudit"
@@ -50,7 +50,7 @@ func setup(logger *slog.Logger) (*orgaudit.Steps, error) {
 	}
 	store := orgaudit.S3Store{Client: s3.NewFromConfig(cfg), Bucket: s.ReportBucket}
 	worker := &orgaudit.Worker{
-		Engine: s.Engine, Read: awsclients.AssumeRole(cfg, s.ReadRoleName),
+		Engine: s.Engine, Read: assume.Role(cfg, s.ReadRoleName),
 		MaxReverts: s.MaxReverts, Store: store, Logger: logger,
 	}
 	if worker.MaxReverts < 0 {
@@ -58,7 +58,7 @@ func setup(logger *slog.Logger) (*orgaudit.Steps, error) {
 	}
 	// The revert role is assumed only where it can be used.
 	if s.Engine.Mode() == policy.ModeEnforce && worker.MaxReverts > 0 {
-		worker.Revert = awsclients.AssumeRole(cfg, s.RevertRoleName)
+		worker.Revert = assume.Role(cfg, s.RevertRoleName)
 	}
 	steps := &orgaudit.Steps{
 		Org: organizations.NewFromConfig(cfg), OUs: s.OUs, Regions: regions, Worker: worker,

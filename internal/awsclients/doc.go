@@ -7,9 +7,10 @@
 // report, never as a reason to use some other account's clients.
 //
 // Local serves exactly one key: the function's own account and region.
-// AssumeRole serves every account through one role name (the organization
-// audit's read role), assuming it once per account and renewing the
-// credentials before they expire.
+// The subpackage assume serves every account through one role name (the
+// organization audit's read role), assuming it once per account and renewing
+// the credentials before they expire; it lives apart so that the remediate
+// function does not link STS.
 // Cache builds one client per key on top of any Provider and keeps it, so a
 // Provider's configuration must refresh its own credentials (as
 // aws.CredentialsCache does) rather than expect to be asked again.

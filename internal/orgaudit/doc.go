@@ -6,7 +6,7 @@
 //     Organizations, times the configured regions, as items; the plan is
 //     stored beside the run so the report knows what was asked for.
 //   - audit: one account and region, through the read role assumed in that
-//     account (awsclients.AssumeRole), with the same code as the
+//     account (assume.Role), with the same code as the
 //     single-account audit (internal/audit). The full result is stored as a
 //     part; a denied role, throttling or a timeout is recorded in the part
 //     and in the small status returned, never as an error of the step, so

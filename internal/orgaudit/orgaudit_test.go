@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/sgwarden/sgwarden/internal/audit/audittest"
-	"github.com/sgwarden/sgwarden/internal/awsclients"
+	"github.com/sgwarden/sgwarden/internal/awsclients/assume"
 	"github.com/sgwarden/sgwarden/internal/awslocal"
 	"github.com/sgwarden/sgwarden/internal/orgaudit"
 	"github.com/sgwarden/sgwarden/internal/policy"
@@ -54,8 +54,8 @@ func newFixture(t *testing.T, engine *policy.Engine) *fixture {
 	store := orgaudit.S3Store{Client: s3.NewFromConfig(base), Bucket: bucket}
 	return &fixture{srv: srv, topic: topic, steps: &orgaudit.Steps{
 		Org: organizations.NewFromConfig(base), Regions: org.Regions,
-		Worker: &orgaudit.Worker{Engine: engine, Read: awsclients.AssumeRole(base, readRole),
-			Revert: awsclients.AssumeRole(base, revertRole), MaxReverts: 25, Store: store},
+		Worker: &orgaudit.Worker{Engine: engine, Read: assume.Role(base, readRole),
+			Revert: assume.Role(base, revertRole), MaxReverts: 25, Store: store},
 		Reporter: &orgaudit.Reporter{Store: store, Publisher: sns.NewFromConfig(base), TopicARN: topic},
 	}}
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/sgwarden/sgwarden/internal/awsclients"
+	"github.com/sgwarden/sgwarden/internal/awsclients/assume"
 	"github.com/sgwarden/sgwarden/internal/awslocal"
 	"github.com/sgwarden/sgwarden/internal/orgaudit"
 	"github.com/sgwarden/sgwarden/internal/policy"
@@ -115,7 +115,7 @@ func MeasureOrg(ctx context.Context, srv *awslocal.Server, cfg aws.Config, o Org
 	store := orgaudit.S3Store{Client: s3.NewFromConfig(cfg), Bucket: bucket}
 	steps := &orgaudit.Steps{
 		Org: organizations.NewFromConfig(cfg), Regions: o.Regions,
-		Worker:   &orgaudit.Worker{Engine: policy.Default().WithMode(policy.ModeDryRun), Read: awsclients.AssumeRole(cfg, "sgwarden-audit-read"), Store: store},
+		Worker:   &orgaudit.Worker{Engine: policy.Default().WithMode(policy.ModeDryRun), Read: assume.Role(cfg, "sgwarden-audit-read"), Store: store},
 		Reporter: &orgaudit.Reporter{Store: store},
 	}
 	srv.ResetCalls()

@@ -1,4 +1,4 @@
-package awsclients_test
+package assume_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/sgwarden/sgwarden/internal/awsclients"
+	"github.com/sgwarden/sgwarden/internal/awsclients/assume"
 	"github.com/sgwarden/sgwarden/internal/awslocal"
 )
 
@@ -31,7 +32,7 @@ func TestAssumeRoleActsInEachAccount(t *testing.T) {
 	if err := srv.DenyRole(b, "reader"); err != nil {
 		t.Fatal(err)
 	}
-	p := awsclients.AssumeRole(srv.AWSConfig(ctx), "reader")
+	p := assume.Role(srv.AWSConfig(ctx), "reader")
 
 	cfg, err := p.Config(ctx, awsclients.Key{Account: a, Region: "eu-west-1"})
 	if err != nil {
@@ -41,7 +42,7 @@ func TestAssumeRoleActsInEachAccount(t *testing.T) {
 		t.Errorf("region = %q", cfg.Region)
 	}
 	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil || aws.ToString(id.Account) != a || !strings.Contains(aws.ToString(id.Arn), ":assumed-role/reader/"+awsclients.DefaultSessionName) {
+	if err != nil || aws.ToString(id.Account) != a || !strings.Contains(aws.ToString(id.Arn), ":assumed-role/reader/"+assume.DefaultSessionName) {
 		t.Errorf("caller = %v %v, %v", aws.ToString(id.Account), aws.ToString(id.Arn), err)
 	}
 	out, err := ec2.NewFromConfig(cfg).DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{

@@ -1,4 +1,4 @@
-package awsclients
+package assume
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/sgwarden/sgwarden/internal/awsclients"
 )
 
 // DefaultSessionName is the RoleSessionName of AssumeRole sessions, which
@@ -22,26 +24,26 @@ const expiryWindow = 5 * time.Minute
 
 var accountIDRE = regexp.MustCompile(`^[0-9]{12}$`)
 
-// AssumeRoleOption configures AssumeRole.
-type AssumeRoleOption func(*assumeRole)
+// Option configures Role.
+type Option func(*assumeRole)
 
 // WithSessionName sets the RoleSessionName (default DefaultSessionName).
-func WithSessionName(name string) AssumeRoleOption {
+func WithSessionName(name string) Option {
 	return func(a *assumeRole) { a.session = name }
 }
 
 // WithSTSClient sets the client that calls AssumeRole (default: one built
 // from the base configuration).
-func WithSTSClient(c stscreds.AssumeRoleAPIClient) AssumeRoleOption {
+func WithSTSClient(c stscreds.AssumeRoleAPIClient) Option {
 	return func(a *assumeRole) { a.sts = c }
 }
 
-// AssumeRole serves every account by assuming
+// Role serves every account by assuming
 // arn:aws:iam::<account>:role/<roleName> with base's credentials. The
 // credentials of an account are shared by its regions and renewed shortly
 // before they expire. Config assumes the role before it returns, so a denied
 // role is an error of Config naming the role, not of some later call.
-func AssumeRole(base aws.Config, roleName string, opts ...AssumeRoleOption) Provider {
+func Role(base aws.Config, roleName string, opts ...Option) awsclients.Provider {
 	a := &assumeRole{base: base, role: roleName, session: DefaultSessionName, creds: map[string]*aws.CredentialsCache{}}
 	for _, o := range opts {
 		o(a)
@@ -67,9 +69,9 @@ func RoleARN(account, roleName string) string {
 	return "arn:aws:iam::" + account + ":role/" + roleName
 }
 
-func (a *assumeRole) Config(ctx context.Context, k Key) (aws.Config, error) {
+func (a *assumeRole) Config(ctx context.Context, k awsclients.Key) (aws.Config, error) {
 	if !accountIDRE.MatchString(k.Account) || k.Region == "" || a.role == "" {
-		return aws.Config{}, &NotServedError{Key: k, Serves: "12-digit accounts through role " + a.role}
+		return aws.Config{}, &awsclients.NotServedError{Key: k, Serves: "12-digit accounts through role " + a.role}
 	}
 	arn := RoleARN(k.Account, a.role)
 	a.mu.Lock()
