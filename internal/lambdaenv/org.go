@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Names of the organization audit's own variables (functions/orgaudit).
@@ -32,9 +33,12 @@ type OrgSettings struct {
 	RevertRoleName string
 }
 
+// The patterns are compiled on first use: their counted repetitions make
+// large programs, and every function links this package, so compiling them
+// at init would lengthen the remediate function's cold start.
 var (
-	ouRE       = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
-	roleNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	ouRE       = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`) })
+	roleNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{1,64}$`) })
 )
 
 // LoadOrg parses the organization audit's environment. The report bucket
@@ -57,7 +61,7 @@ func LoadOrg(getenv func(string) string, readFile ReadFile) (*OrgSettings, error
 		if ou = strings.TrimSpace(ou); ou == "" {
 			continue
 		}
-		if !ouRE.MatchString(ou) {
+		if !ouRE().MatchString(ou) {
 			errs = append(errs, fmt.Errorf("%s: %q is not an OU ID (ou-xxxx-xxxxxxxx)", EnvOrgOUs, ou))
 		}
 		o.OUs = append(o.OUs, ou)
@@ -69,7 +73,7 @@ func LoadOrg(getenv func(string) string, readFile ReadFile) (*OrgSettings, error
 		o.RevertRoleName = DefaultRevertRoleName
 	}
 	for name, v := range map[string]string{EnvReadRoleName: o.ReadRoleName, EnvRevertRoleName: o.RevertRoleName} {
-		if !roleNameRE.MatchString(v) {
+		if !roleNameRE().MatchString(v) {
 			errs = append(errs, fmt.Errorf("%s: %q is not a role name", name, v))
 		}
 	}
