@@ -53,7 +53,7 @@ func (iv *invocation) chatBody(a *notify.Alert, subject string) ([]byte, error) 
 // nothing twice and imports and puts again (both are idempotent by Id).
 func (iv *invocation) report(ctx context.Context, a *notify.Alert) error {
 	o := iv.r.cfg.Outlets
-	describe := findings.Descriptions(iv.r.engine.Checks())
+	describe := iv.r.describe
 	var errs []error
 	if o.SecurityHub != nil {
 		if items := findings.ItemsFromAlert(a, iv.r.engine); len(items) > 0 {

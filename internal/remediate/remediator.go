@@ -14,6 +14,7 @@ import (
 
 	"github.com/sgwarden/sgwarden/internal/awsclients"
 	"github.com/sgwarden/sgwarden/internal/cloudtrail"
+	"github.com/sgwarden/sgwarden/internal/findings"
 	"github.com/sgwarden/sgwarden/internal/notify"
 	"github.com/sgwarden/sgwarden/internal/policy"
 )
@@ -64,6 +65,9 @@ type Remediator struct {
 	engine *policy.Engine
 	own    ownRole
 	log    *slog.Logger
+	// describe gives a check's description to the findings; built once,
+	// not per invocation.
+	describe func(checkID string) string
 }
 
 // New validates cfg and returns a Remediator. Errors name the bad setting.
@@ -121,7 +125,8 @@ func New(cfg Config) (*Remediator, error) {
 	if cfg.Mode != "" {
 		engine = engine.WithMode(cfg.Mode)
 	}
-	return &Remediator{cfg: cfg, engine: engine, own: own, log: cfg.Logger}, nil
+	return &Remediator{cfg: cfg, engine: engine, own: own, log: cfg.Logger,
+		describe: findings.Descriptions(engine.Checks())}, nil
 }
 
 // Engine returns the policy engine in use (mode override applied).
