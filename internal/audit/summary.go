@@ -264,14 +264,7 @@ func (s *Summary) Text() string {
 		if t.InstanceID != "" {
 			who += " " + t.InstanceID
 		}
-		fmt.Fprintf(&b, "  %s %s (%s)", t.Region, t.NetworkInterface, who)
-		if t.PublicIP != "" {
-			fmt.Fprintf(&b, " public IP %s", t.PublicIP)
-		}
-		b.WriteString("\n")
-		for _, o := range t.Open {
-			fmt.Fprintf(&b, "      %s\n", o)
-		}
+		WriteExposureText(&b, t.Region+" "+t.NetworkInterface, who, t.PublicIP, t.Open)
 	}
 	if s.Report != "" {
 		fmt.Fprintf(&b, "\nFull report: %s\n", s.Report)
@@ -322,4 +315,19 @@ func (a *Auditor) publish(ctx context.Context, rep *Report, location string) err
 	}
 	a.logger.InfoContext(ctx, "audit summary published", "run_id", rep.RunID, "topic", a.topicARN)
 	return nil
+}
+
+// WriteExposureText writes one exposed interface of a summary's text: where
+// (region and interface, or more), its owner, its public IP if any, then
+// what it opens, a line each. The account and the organization summaries
+// share it.
+func WriteExposureText(b *strings.Builder, where, owner, publicIP string, open []string) {
+	fmt.Fprintf(b, "  %s (%s)", where, owner)
+	if publicIP != "" {
+		fmt.Fprintf(b, " public IP %s", publicIP)
+	}
+	b.WriteString("\n")
+	for _, o := range open {
+		fmt.Fprintf(b, "      %s\n", o)
+	}
 }

@@ -144,14 +144,7 @@ func (s *Summary) Text() string {
 	if len(s.WorstExposures) > 0 {
 		b.WriteString("\nWorst exposures:\n")
 		for _, e := range s.WorstExposures {
-			fmt.Fprintf(&b, "  %s %s %s (%s)", e.Account, e.Region, e.NetworkInterface, e.OwnerType)
-			if e.PublicIP != "" {
-				fmt.Fprintf(&b, " public IP %s", e.PublicIP)
-			}
-			b.WriteString("\n")
-			for _, o := range e.Open {
-				fmt.Fprintf(&b, "      %s\n", o)
-			}
+			audit.WriteExposureText(&b, e.Account+" "+e.Region+" "+e.NetworkInterface, e.OwnerType, e.PublicIP, e.Open)
 		}
 	}
 	if s.Report != "" {
